@@ -1,0 +1,516 @@
+//! Running the commands: the edge where settings, the browser, files and exit codes meet.
+//!
+//! Exit codes are API: 0 clean, 1 findings at or above `--fail-on` (later), 2 an error
+//! (a URL that could not be scanned, a missing Chromium, an unwritable file),
+//! 130 interrupted.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use time::OffsetDateTime;
+
+use crate::capture::{
+    Browser, BrowserConfig, BrowserIdentity, Capture, PageOptions, capture_page, har,
+};
+use crate::cli::{BrowserArgs, Cli, Command, DemoArgs, Format, ScanArgs};
+use crate::error::Error;
+use crate::observe::{ObserveOptions, build_pass};
+use crate::report::{self, *};
+
+/// Exit code: success.
+pub const EXIT_OK: i32 = 0;
+/// Exit code: findings at or above `--fail-on`.
+pub const EXIT_FINDINGS: i32 = 1;
+/// Exit code: an error.
+pub const EXIT_ERROR: i32 = 2;
+/// Exit code: interrupted (Ctrl-C).
+pub const EXIT_INTERRUPTED: i32 = 130;
+
+/// Everything a scan needs, resolved from the command line.
+#[derive(Debug, Clone)]
+pub struct ScanSettings {
+    pub browser: BrowserConfig,
+    pub page: PageOptions,
+    pub show_values: bool,
+    pub screenshot: Option<PathBuf>,
+    pub har: Option<PathBuf>,
+}
+
+impl ScanSettings {
+    fn from_args(
+        b: &BrowserArgs,
+        screenshot: Option<PathBuf>,
+        har: Option<PathBuf>,
+    ) -> Result<Self, Error> {
+        let secs = |v: f64, flag: &str| {
+            if v.is_finite() && v >= 0.0 && v <= 86_400.0 {
+                Ok(Duration::from_secs_f64(v))
+            } else {
+                Err(Error::Other(format!(
+                    "{flag} {v}: give a number of seconds between 0 and 86400"
+                )))
+            }
+        };
+        let timeout = secs(b.timeout, "--timeout")?;
+        if timeout.is_zero() {
+            return Err(Error::Other(
+                "--timeout 0: the page needs some time to load; give at least 1 second".into(),
+            ));
+        }
+        Ok(ScanSettings {
+            browser: BrowserConfig {
+                chrome: b.chrome.clone(),
+                extra_args: b.chrome_args.clone(),
+            },
+            page: PageOptions {
+                timeout,
+                wait: secs(b.wait, "--wait")?,
+                screenshot: screenshot.is_some(),
+            },
+            show_values: b.show_values,
+            screenshot,
+            har,
+        })
+    }
+}
+
+/// Runs the parsed command line and returns the exit code.
+pub async fn run(cli: Cli) -> i32 {
+    let quiet = cli.quiet;
+    let result = match cli.command {
+        Command::Scan(args) => scan_command(&args, quiet).await,
+        Command::Demo(args) => demo_command(&args, quiet).await,
+        Command::Schema => {
+            print!("{}", report::json_schema());
+            Ok(EXIT_OK)
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("crumbs: error: {e}");
+            EXIT_ERROR
+        }
+    }
+}
+
+/// Checks and normalises a URL from the command line (`https://` is assumed without a scheme).
+pub fn parse_target_url(input: &str) -> Result<String, Error> {
+    let bad = |reason: &str| Error::InvalidUrl {
+        url: input.to_string(),
+        reason: reason.to_string(),
+    };
+    let trimmed = input.trim();
+    if trimmed.is_empty() {
+        return Err(bad("empty"));
+    }
+    let parsed = match url::Url::parse(trimmed) {
+        Ok(u) => u,
+        Err(url::ParseError::RelativeUrlWithoutBase) => {
+            url::Url::parse(&format!("https://{trimmed}")).map_err(|e| bad(&e.to_string()))?
+        }
+        Err(e) => return Err(bad(&e.to_string())),
+    };
+    match parsed.scheme() {
+        "http" | "https" => {}
+        other => {
+            return Err(bad(&format!(
+                "unsupported scheme `{other}:`; crumbs scans http:// and https:// pages"
+            )));
+        }
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(bad("no host"));
+    }
+    Ok(parsed.to_string())
+}
+
+/// One finished scan of a URL.
+#[derive(Debug)]
+pub struct ScanOutcome {
+    pub report: Report,
+    pub capture: Capture,
+}
+
+/// Scans `url` in a fresh context of `browser` and builds its report.
+pub async fn scan_one(
+    browser: &Browser,
+    url: &str,
+    s: &ScanSettings,
+) -> Result<ScanOutcome, Error> {
+    let started = OffsetDateTime::now_utc();
+    let clock = Instant::now();
+    // Collection after the hard limit has its own short limits; this is the last resort.
+    let limit = s.page.timeout + Duration::from_secs(60);
+    let capture = match tokio::time::timeout(limit, capture_page(browser, url, &s.page)).await {
+        Ok(r) => r?,
+        Err(_) => {
+            return Err(Error::Browser {
+                url: url.to_string(),
+                reason: "the browser stopped answering".into(),
+            });
+        }
+    };
+    let report = build_report(
+        &capture,
+        Some(browser.identity()),
+        started,
+        clock.elapsed(),
+        s,
+    );
+    Ok(ScanOutcome { report, capture })
+}
+
+/// Assembles the report of one capture.
+pub fn build_report(
+    cap: &Capture,
+    identity: Option<&BrowserIdentity>,
+    started: OffsetDateTime,
+    duration: Duration,
+    s: &ScanSettings,
+) -> Report {
+    let pass = build_pass(
+        "initial",
+        cap,
+        ObserveOptions {
+            show_values: s.show_values,
+        },
+    );
+    let first_party = cap
+        .final_url
+        .as_deref()
+        .or(Some(cap.requested_url.as_str()))
+        .and_then(crate::classify::host_of)
+        .map(|h| crate::classify::registrable_domain(&h));
+    let ok = cap.navigation_error.is_none() && cap.document_status.is_some_and(|s| s < 400);
+    let mut problems = cap.problems.clone();
+    if cap.timeout_hit {
+        problems.push(format!(
+            "the page did not settle within {} s; observations may be incomplete (raise --timeout)",
+            s.page.timeout.as_secs_f64()
+        ));
+    }
+    Report {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool {
+            name: "crumbs".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        scan: Scan {
+            requested_url: cap.requested_url.clone(),
+            final_url: cap.final_url.clone(),
+            first_party,
+            started_at: started
+                .replace_nanosecond(0)
+                .unwrap_or(started)
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+            duration_ms: duration.as_millis() as u64,
+            source: "browser".into(),
+            browser: identity.map(|id| BrowserInfo {
+                executable: id.executable.clone(),
+                product: id.product.clone(),
+                user_agent: id.user_agent.clone(),
+                brands: id.brands.iter().map(|(b, _)| b.clone()).collect(),
+                flags: id.flags.clone(),
+                window_width: id.window.0,
+                window_height: id.window.1,
+                third_party_cookies: "allowed".into(),
+                seen_by_page: cap.page_identity.as_ref().map(|p| SeenByPage {
+                    user_agent: p.user_agent.clone(),
+                    webdriver: p.webdriver,
+                    brands: p.brands.clone(),
+                }),
+            }),
+            options: ScanOptions {
+                timeout_secs: s.page.timeout.as_secs_f64(),
+                wait_secs: s.page.wait.as_secs_f64(),
+                show_values: s.show_values,
+                screenshot: s.screenshot.as_ref().map(|p| p.display().to_string()),
+                har: s.har.as_ref().map(|p| p.display().to_string()),
+            },
+            validity: Validity {
+                ok,
+                document_status: cap.document_status,
+                navigation_error: cap.navigation_error.clone(),
+                load_event: cap.load_fired,
+                timeout_hit: cap.timeout_hit,
+                problems,
+                dialogs: cap
+                    .dialogs
+                    .iter()
+                    .map(|d| DialogInfo {
+                        kind: d.kind.clone(),
+                        message: d.message.clone(),
+                        url: d.url.clone(),
+                    })
+                    .collect(),
+                popups: cap.popups.clone(),
+            },
+        },
+        passes: vec![pass],
+    }
+}
+
+/// `path` with `-N` before its extension (for the N-th of several URLs).
+fn numbered(path: &Path, n: usize, total: usize) -> PathBuf {
+    if total <= 1 {
+        return path.to_path_buf();
+    }
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = match path.extension() {
+        Some(ext) => format!("{stem}-{n}.{}", ext.to_string_lossy()),
+        None => format!("{stem}-{n}"),
+    };
+    path.with_file_name(name)
+}
+
+/// Writes `bytes` to `path` atomically (a temporary file renamed into place).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(path, e))?;
+    tmp.write_all(bytes).map_err(|e| Error::io(path, e))?;
+    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    Ok(())
+}
+
+fn say(quiet: bool, msg: impl std::fmt::Display) {
+    if !quiet {
+        eprintln!("{msg}");
+    }
+}
+
+/// Writes the evidence files (screenshot, HAR) of one outcome; returns problems as text.
+fn save_evidence(
+    o: &ScanOutcome,
+    s: &ScanSettings,
+    n: usize,
+    total: usize,
+    quiet: bool,
+) -> Vec<String> {
+    let mut errors = Vec::new();
+    if let Some(p) = &s.screenshot {
+        let path = numbered(p, n, total);
+        match &o.capture.screenshot_png {
+            Some(png) => match write_atomic(&path, png) {
+                Ok(()) => say(
+                    quiet,
+                    format_args!("crumbs: screenshot written to {}", path.display()),
+                ),
+                Err(e) => errors.push(format!("cannot write the screenshot: {e}")),
+            },
+            None => errors.push(format!(
+                "no screenshot of {} (the page did not render)",
+                o.capture.requested_url
+            )),
+        }
+    }
+    if let Some(p) = &s.har {
+        let path = numbered(p, n, total);
+        let doc = har::to_har(&o.capture, &o.report, s.show_values);
+        let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+        match write_atomic(&path, text.as_bytes()) {
+            Ok(()) => say(
+                quiet,
+                format_args!("crumbs: HAR written to {}", path.display()),
+            ),
+            Err(e) => errors.push(format!("cannot write the HAR file: {e}")),
+        }
+    }
+    errors
+}
+
+/// Says on stderr what went wrong with a report's page, if anything; true when the scan is not usable.
+fn report_problem(r: &Report) -> Option<String> {
+    let v = &r.scan.validity;
+    if let Some(e) = &v.navigation_error {
+        return Some(format!(
+            "{}: the page could not be loaded: {e}",
+            r.scan.requested_url
+        ));
+    }
+    match v.document_status {
+        Some(s) if s >= 400 => Some(format!(
+            "{}: the server answered HTTP {s}",
+            r.scan.requested_url
+        )),
+        None => Some(format!(
+            "{}: no document arrived before the time limit",
+            r.scan.requested_url
+        )),
+        _ => None,
+    }
+}
+
+async fn scan_command(args: &ScanArgs, quiet: bool) -> Result<i32, Error> {
+    let settings =
+        ScanSettings::from_args(&args.browser, args.screenshot.clone(), args.har.clone())?;
+    let urls = args
+        .urls
+        .iter()
+        .map(|u| parse_target_url(u))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (reports, mut code) = scan_many(&urls, &settings, quiet).await?;
+    if reports.is_empty() {
+        return Ok(EXIT_ERROR);
+    }
+    let out = match args.format {
+        Format::Json if reports.len() == 1 => {
+            serde_json::to_string_pretty(&reports[0]).unwrap_or_default() + "\n"
+        }
+        Format::Json => serde_json::to_string_pretty(&reports).unwrap_or_default() + "\n",
+        Format::Text => reports
+            .iter()
+            .map(report::text::render)
+            .collect::<Vec<_>>()
+            .join("\n"),
+    };
+    if args.output == "-" {
+        let mut stdout = std::io::stdout().lock();
+        if let Err(e) = stdout
+            .write_all(out.as_bytes())
+            .and_then(|()| stdout.flush())
+        {
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                eprintln!("crumbs: error: cannot write to stdout: {e}");
+                code = EXIT_ERROR;
+            }
+        }
+    } else {
+        write_atomic(Path::new(&args.output), out.as_bytes())?;
+        say(
+            quiet,
+            format_args!("crumbs: report written to {}", args.output),
+        );
+    }
+    Ok(code)
+}
+
+/// Scans every URL in one browser (a fresh context each) and returns the reports and the exit code.
+pub async fn scan_many(
+    urls: &[String],
+    settings: &ScanSettings,
+    quiet: bool,
+) -> Result<(Vec<Report>, i32), Error> {
+    let browser = Browser::launch(&settings.browser).await?;
+    let mut reports = Vec::new();
+    let mut code = EXIT_OK;
+    let total = urls.len();
+    for (i, url) in urls.iter().enumerate() {
+        say(quiet, format_args!("crumbs: scanning {url}"));
+        match scan_one(&browser, url, settings).await {
+            Ok(outcome) => {
+                if let Some(p) = report_problem(&outcome.report) {
+                    eprintln!("crumbs: error: {p}");
+                    code = EXIT_ERROR;
+                } else if outcome.report.scan.validity.timeout_hit {
+                    eprintln!(
+                        "crumbs: warning: {url}: the page did not settle within the time limit; results may be incomplete"
+                    );
+                }
+                for e in save_evidence(&outcome, settings, i + 1, total, quiet) {
+                    eprintln!("crumbs: error: {e}");
+                    code = EXIT_ERROR;
+                }
+                reports.push(outcome.report);
+            }
+            Err(e) => {
+                eprintln!("crumbs: error: {e}");
+                code = EXIT_ERROR;
+            }
+        }
+    }
+    browser.close().await;
+    Ok((reports, code))
+}
+
+async fn demo_command(args: &DemoArgs, quiet: bool) -> Result<i32, Error> {
+    /*DEMO*/
+    let _ = (args, quiet);
+    Err(Error::Other("demo not ready".into()))
+}
+#[allow(dead_code)]
+#[cfg(any())]
+async fn demo_command_real(args: &DemoArgs, quiet: bool) -> Result<i32, Error> {
+    let demo = crate::demo::DemoWeb::start()
+        .await
+        .map_err(|e| Error::Other(format!("cannot start the demo web server: {e}")))?;
+    let mut browser_args = args.browser.clone();
+    browser_args.chrome_args.extend(demo.chrome_args());
+    let settings =
+        ScanSettings::from_args(&browser_args, args.screenshot.clone(), args.har.clone())?;
+    let url = demo.start_url();
+    say(
+        quiet,
+        format_args!(
+            "crumbs: demo web serving on 127.0.0.1:{} (hostnames mapped with --host-resolver-rules)",
+            demo.server().port()
+        ),
+    );
+    let (reports, code) = scan_many(&[url], &settings, quiet).await?;
+    let Some(report) = reports.first() else {
+        return Ok(EXIT_ERROR);
+    };
+    let json = serde_json::to_string_pretty(report).unwrap_or_default() + "\n";
+    write_atomic(&args.output, json.as_bytes())?;
+    print!("{}", report::text::render(report));
+    println!("\nJSON report written to {}", args.output.display());
+    Ok(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn target_urls() {
+        assert_eq!(
+            parse_target_url("https://example.com").unwrap(),
+            "https://example.com/"
+        );
+        assert_eq!(
+            parse_target_url("example.com/a?b=1").unwrap(),
+            "https://example.com/a?b=1"
+        );
+        assert!(matches!(
+            parse_target_url("ftp://example.com/"),
+            Err(Error::InvalidUrl { .. })
+        ));
+        assert!(matches!(
+            parse_target_url("javascript:alert(1)"),
+            Err(Error::InvalidUrl { .. })
+        ));
+        assert!(matches!(
+            parse_target_url("http://"),
+            Err(Error::InvalidUrl { .. })
+        ));
+        assert!(matches!(
+            parse_target_url("  "),
+            Err(Error::InvalidUrl { .. })
+        ));
+        assert!(matches!(
+            parse_target_url("https://exa mple.com"),
+            Err(Error::InvalidUrl { .. })
+        ));
+    }
+
+    #[test]
+    fn numbered_paths() {
+        assert_eq!(
+            numbered(Path::new("a/shot.png"), 2, 3),
+            PathBuf::from("a/shot-2.png")
+        );
+        assert_eq!(
+            numbered(Path::new("shot.png"), 1, 1),
+            PathBuf::from("shot.png")
+        );
+        assert_eq!(numbered(Path::new("har"), 1, 2), PathBuf::from("har-1"));
+    }
+}

@@ -1,0 +1,16 @@
+//! Capture: the only stage that touches the browser.
+//!
+//! [`browser`] launches and closes Chromium, [`cdp`] is the DevTools connection,
+//! [`page`] loads one page and [`recorder`] turns its events into a raw [`Capture`]
+//! ([`model`]). HAR files are read and written in [`har`].
+
+pub mod browser;
+pub mod cdp;
+pub mod har;
+pub mod model;
+pub mod page;
+pub mod recorder;
+
+pub use browser::{Browser, BrowserConfig, BrowserIdentity};
+pub use model::*;
+pub use page::{PageOptions, capture_page};

@@ -1,0 +1,637 @@
+//! Loading one page in a fresh browser context and recording it.
+//!
+//! The driver: creates an isolated context and a page, attaches to it with flattened
+//! sessions (auto-attaching cross-site iframes and workers, paused until they are set
+//! up), injects the page hook, navigates, waits (load event, then a network-idle rule
+//! that tolerates requests that never finish, then a settle time, all under a hard
+//! limit), then reads the cookie jar, web storage and IndexedDB, and disposes of the
+//! context. The bookkeeping of events is the [`Recorder`]'s.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+use super::browser::Browser;
+use super::cdp::{Cdp, CdpError};
+use super::model::*;
+use super::recorder::{Action, BINDING, Recorder};
+use crate::error::Error;
+
+/// Quiet time with no request open after which the network counts as idle.
+const IDLE_QUIET: Duration = Duration::from_millis(500);
+/// Quiet time after which the network counts as idle even with requests still open
+/// (a `fetch()` whose body is never read never finishes).
+const IDLE_QUIET_ANYWAY: Duration = Duration::from_millis(2000);
+
+/// How one page is loaded and how long we wait.
+#[derive(Debug, Clone)]
+pub struct PageOptions {
+    /// Hard limit for loading and settling (collection afterwards has its own short limits).
+    pub timeout: Duration,
+    /// Extra time to keep recording once the network is idle.
+    pub wait: Duration,
+    /// Take a PNG screenshot of the viewport.
+    pub screenshot: bool,
+}
+
+impl Default for PageOptions {
+    fn default() -> Self {
+        PageOptions {
+            timeout: Duration::from_secs(30),
+            wait: Duration::from_secs(2),
+            screenshot: false,
+        }
+    }
+}
+
+enum Internal {
+    Navigated(Result<Value, CdpError>),
+    Image(usize, Option<ImageProbe>),
+}
+
+/// Loads `url` in a new browser context of `browser` and records everything.
+///
+/// Problems of the site (DNS, TLS, HTTP errors, timeouts) end up in the capture;
+/// an `Err` means the browser itself failed.
+pub async fn capture_page(
+    browser: &Browser,
+    url: &str,
+    opts: &PageOptions,
+) -> Result<Capture, Error> {
+    let fail = |e: CdpError| Error::Browser {
+        url: url.to_string(),
+        reason: e.to_string(),
+    };
+    let (cdp, mut events) = Cdp::connect(browser.ws_url()).await.map_err(fail)?;
+    let ctx = cdp
+        .call(
+            None,
+            "Target.createBrowserContext",
+            json!({"disposeOnDetach": true}),
+        )
+        .await
+        .map_err(fail)?["browserContextId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let result = record(&cdp, &mut events, browser, &ctx, url, opts).await;
+    let _ = cdp
+        .call_with_timeout(
+            None,
+            "Target.disposeBrowserContext",
+            json!({"browserContextId": ctx}),
+            Duration::from_secs(5),
+        )
+        .await;
+    cdp.close();
+    result.map_err(fail)
+}
+
+async fn record(
+    cdp: &Cdp,
+    events: &mut mpsc::UnboundedReceiver<super::cdp::CdpEvent>,
+    browser: &Browser,
+    ctx: &str,
+    url: &str,
+    opts: &PageOptions,
+) -> Result<Capture, CdpError> {
+    let started = Instant::now();
+    let deadline = started + opts.timeout;
+    cdp.call(
+        None,
+        "Target.setDiscoverTargets",
+        json!({"discover": true, "filter": [{"type": "page"}]}),
+    )
+    .await?;
+    let target = cdp
+        .call(
+            None,
+            "Target.createTarget",
+            json!({"url": "about:blank", "browserContextId": ctx}),
+        )
+        .await?["targetId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let session = cdp
+        .call(
+            None,
+            "Target.attachToTarget",
+            json!({"targetId": target, "flatten": true}),
+        )
+        .await?["sessionId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let ua = browser.user_agent_override();
+    setup_session(cdp, &session, "page", &ua).await?;
+
+    let mut rec = Recorder::new(url, &session, &target, ctx);
+    let (itx, mut irx) = mpsc::unbounded_channel::<Internal>();
+    {
+        let nav = cdp.request(Some(&session), "Page.navigate", json!({"url": url}));
+        let itx = itx.clone();
+        let limit = opts.timeout;
+        tokio::spawn(async move {
+            let _ = itx.send(Internal::Navigated(nav.wait(limit).await));
+        });
+    }
+
+    let mut settle_until: Option<Instant> = None;
+    let mut nav_done = false;
+    let mut closed = false;
+    let tick = Duration::from_millis(50);
+    loop {
+        let now = Instant::now();
+        if let Some(t) = settle_until {
+            if now >= t {
+                break;
+            }
+        }
+        if now >= deadline {
+            if settle_until.is_none() {
+                rec.capture.timeout_hit = true;
+            }
+            break;
+        }
+        if settle_until.is_none() {
+            let quiet = rec.last_activity.elapsed();
+            let idle = (rec.inflight() == 0 && quiet >= IDLE_QUIET) || quiet >= IDLE_QUIET_ANYWAY;
+            let failed_nav = rec.capture.navigation_error.is_some();
+            if (rec.loaded() && idle) || (failed_nav && quiet >= IDLE_QUIET) {
+                let wait = if failed_nav {
+                    Duration::ZERO
+                } else {
+                    opts.wait
+                };
+                settle_until = Some((now + wait).min(deadline));
+            }
+        }
+        tokio::select! {
+            ev = events.recv(), if !closed => match ev {
+                Some(ev) => {
+                    for action in rec.on_event(&ev) {
+                        run_action(cdp, &ua, action, &itx);
+                    }
+                }
+                None => {
+                    closed = true;
+                    rec.capture.problems.push("the browser connection closed during the load".into());
+                    break;
+                }
+            },
+            msg = irx.recv() => match msg {
+                Some(Internal::Navigated(res)) if !nav_done => {
+                    nav_done = true;
+                    match res {
+                        Ok(v) => if let Some(err) = v["errorText"].as_str().filter(|e| !e.is_empty()) {
+                            rec.capture.navigation_error = Some(err.to_string());
+                        },
+                        Err(CdpError::Timeout { .. }) => {}
+                        Err(e) => rec.capture.navigation_error = Some(e.to_string()),
+                    }
+                }
+                Some(Internal::Image(hop, Some(p))) => rec.set_image_probe(hop, p),
+                _ => {}
+            },
+            _ = tokio::time::sleep(tick) => {}
+        }
+    }
+    // Results of image probes already under way.
+    while let Ok(msg) = irx.try_recv() {
+        if let Internal::Image(hop, Some(p)) = msg {
+            rec.set_image_probe(hop, p);
+        }
+    }
+    if closed {
+        let mut c = rec.finish();
+        c.collected_wall = now_wall();
+        return Ok(c);
+    }
+    let frames = rec.frames_for_storage();
+    let from_events: Vec<(String, bool, String, String)> = rec
+        .storage_from_events()
+        .map(|(a, b, c, d)| (a.to_string(), b, c.to_string(), d.to_string()))
+        .collect();
+    let mut capture = rec.finish();
+    if !capture.load_fired
+        && capture.navigation_error.is_none()
+        && capture.document_status.is_none()
+    {
+        capture.problems.push("the page never answered".into());
+    }
+    collect(cdp, ctx, &session, &frames, from_events, opts, &mut capture).await;
+    let _ = cdp
+        .call_with_timeout(
+            None,
+            "Target.closeTarget",
+            json!({"targetId": target}),
+            Duration::from_secs(5),
+        )
+        .await;
+    Ok(capture)
+}
+
+/// Enables the domains we record on a (page or child) session and injects the hook.
+async fn setup_session(cdp: &Cdp, session: &str, kind: &str, ua: &Value) -> Result<(), CdpError> {
+    let s = Some(session);
+    let mut calls = Vec::new();
+    let page_like = kind == "page" || kind == "iframe";
+    let worker = kind.contains("worker");
+    if page_like || worker {
+        calls.push(cdp.request(s, "Network.enable", json!({"maxPostDataSize": 65536})));
+        calls.push(cdp.request(s, "Network.setUserAgentOverride", ua.clone()));
+    }
+    if page_like {
+        calls.push(cdp.request(s, "Page.enable", json!({})));
+        calls.push(cdp.request(
+            s,
+            "Page.setLifecycleEventsEnabled",
+            json!({"enabled": true}),
+        ));
+        calls.push(cdp.request(s, "DOMStorage.enable", json!({})));
+        calls.push(cdp.request(s, "Runtime.enable", json!({})));
+        calls.push(cdp.request(s, "Runtime.addBinding", json!({"name": BINDING})));
+        let hook = include_str!("hook.js").replace("__CRUMBS_BINDING__", BINDING);
+        calls.push(cdp.request(
+            s,
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({"source": hook, "runImmediately": true}),
+        ));
+        calls.push(cdp.request(
+            s,
+            "Target.setAutoAttach",
+            json!({"autoAttach": true, "waitForDebuggerOnStart": true, "flatten": true}),
+        ));
+    }
+    if kind != "page" {
+        calls.push(cdp.request(s, "Runtime.runIfWaitingForDebugger", json!({})));
+    }
+    let mut first_err = None;
+    for c in calls {
+        if let Err(e) = c.wait(Duration::from_secs(10)).await {
+            log::debug!("setting up {kind} session: {e}");
+            first_err.get_or_insert(e);
+        }
+    }
+    match first_err {
+        Some(e) if kind == "page" => Err(e),
+        _ => Ok(()),
+    }
+}
+
+fn run_action(cdp: &Cdp, ua: &Value, action: Action, itx: &mpsc::UnboundedSender<Internal>) {
+    match action {
+        Action::SetupChild { session, kind } => {
+            let cdp = cdp.clone();
+            let ua = ua.clone();
+            tokio::spawn(async move {
+                let _ = setup_session(&cdp, &session, &kind, &ua).await;
+            });
+        }
+        Action::DismissDialog { session, accept } => {
+            cdp.fire(
+                Some(&session),
+                "Page.handleJavaScriptDialog",
+                json!({"accept": accept}),
+            );
+        }
+        Action::ClosePopup { target_id } => {
+            cdp.fire(None, "Target.closeTarget", json!({"targetId": target_id}));
+        }
+        Action::ProbeImage {
+            session,
+            request_id,
+            hop,
+        } => {
+            let call = cdp.request(
+                Some(&session),
+                "Network.getResponseBody",
+                json!({"requestId": request_id}),
+            );
+            let itx = itx.clone();
+            tokio::spawn(async move {
+                let probe = call.wait(Duration::from_secs(5)).await.ok().map(|v| {
+                    let body = if v["base64Encoded"].as_bool() == Some(true) {
+                        base64::engine::general_purpose::STANDARD
+                            .decode(v["body"].as_str().unwrap_or(""))
+                            .unwrap_or_default()
+                    } else {
+                        v["body"].as_str().unwrap_or("").as_bytes().to_vec()
+                    };
+                    let (width, height) = image_size(&body).unzip();
+                    ImageProbe {
+                        width,
+                        height,
+                        body_len: body.len(),
+                    }
+                });
+                let _ = itx.send(Internal::Image(hop, probe));
+            });
+        }
+    }
+}
+
+/// Width and height of a GIF, PNG, JPEG or WebP image from its header, without decoding it.
+pub fn image_size(b: &[u8]) -> Option<(u32, u32)> {
+    if b.len() >= 10 && (b.starts_with(b"GIF87a") || b.starts_with(b"GIF89a")) {
+        return Some((
+            u16::from_le_bytes([b[6], b[7]]) as u32,
+            u16::from_le_bytes([b[8], b[9]]) as u32,
+        ));
+    }
+    if b.len() >= 24 && b.starts_with(b"\x89PNG\r\n\x1a\n") && &b[12..16] == b"IHDR" {
+        let w = u32::from_be_bytes([b[16], b[17], b[18], b[19]]);
+        let h = u32::from_be_bytes([b[20], b[21], b[22], b[23]]);
+        return Some((w, h));
+    }
+    if b.len() >= 30 && b.starts_with(b"RIFF") && &b[8..12] == b"WEBP" {
+        match &b[12..16] {
+            b"VP8X" => {
+                let w = 1 + (b[24] as u32 | (b[25] as u32) << 8 | (b[26] as u32) << 16);
+                let h = 1 + (b[27] as u32 | (b[28] as u32) << 8 | (b[29] as u32) << 16);
+                return Some((w, h));
+            }
+            b"VP8L" if b.len() >= 25 => {
+                let bits = u32::from_le_bytes([b[21], b[22], b[23], b[24]]);
+                return Some(((bits & 0x3fff) + 1, ((bits >> 14) & 0x3fff) + 1));
+            }
+            b"VP8 " => {
+                let w = u16::from_le_bytes([b[26], b[27]]) as u32 & 0x3fff;
+                let h = u16::from_le_bytes([b[28], b[29]]) as u32 & 0x3fff;
+                return Some((w, h));
+            }
+            _ => return None,
+        }
+    }
+    if b.len() >= 4 && b[0] == 0xff && b[1] == 0xd8 {
+        let mut i = 2;
+        while i + 9 < b.len() {
+            if b[i] != 0xff {
+                return None;
+            }
+            let marker = b[i + 1];
+            let len = u16::from_be_bytes([b[i + 2], b[i + 3]]) as usize;
+            if (0xc0..=0xcf).contains(&marker) && marker != 0xc4 && marker != 0xc8 && marker != 0xcc
+            {
+                let h = u16::from_be_bytes([b[i + 5], b[i + 6]]) as u32;
+                let w = u16::from_be_bytes([b[i + 7], b[i + 8]]) as u32;
+                return Some((w, h));
+            }
+            i += 2 + len;
+        }
+    }
+    None
+}
+
+fn now_wall() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+/// Splits a storage key such as `https://w.example/^0https://shop.example` into the
+/// origin and the top-level site it is partitioned under.
+pub fn split_storage_key(key: &str) -> (String, Option<String>) {
+    let mut parts = key.split('^');
+    let origin = parts
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches('/')
+        .to_string();
+    let mut partition = None;
+    for p in parts {
+        if let Some(top) = p.strip_prefix('0') {
+            partition = Some(top.trim_end_matches('/').to_string());
+        }
+    }
+    (origin, partition)
+}
+
+async fn collect(
+    cdp: &Cdp,
+    ctx: &str,
+    session: &str,
+    frames: &[(String, String)],
+    from_events: Vec<(String, bool, String, String)>,
+    opts: &PageOptions,
+    capture: &mut Capture,
+) {
+    let limit = Duration::from_secs(10);
+    capture.collected_wall = now_wall();
+    match cdp
+        .call_with_timeout(
+            None,
+            "Storage.getCookies",
+            json!({"browserContextId": ctx}),
+            limit,
+        )
+        .await
+    {
+        Ok(v) => {
+            capture.cookies = v["cookies"]
+                .as_array()
+                .map(|a| a.iter().map(jar_cookie).collect())
+                .unwrap_or_default()
+        }
+        Err(e) => capture
+            .problems
+            .push(format!("could not read the cookie jar: {e}")),
+    }
+
+    // Storage keys of every frame, on the session that owns the frame.
+    let mut keys: Vec<(String, String)> = Vec::new();
+    for (frame, sess) in frames {
+        if let Ok(v) = cdp
+            .call_with_timeout(
+                Some(sess),
+                "Storage.getStorageKeyForFrame",
+                json!({"frameId": frame}),
+                limit,
+            )
+            .await
+        {
+            if let Some(k) = v["storageKey"].as_str() {
+                if !keys.iter().any(|(_, kk)| kk == k) {
+                    keys.push((sess.clone(), k.to_string()));
+                }
+            }
+        }
+    }
+    let mut items: std::collections::BTreeMap<(String, bool, String), String> = Default::default();
+    for (sess, key) in &keys {
+        for local in [true, false] {
+            let call = cdp
+                .call_with_timeout(
+                    Some(sess),
+                    "DOMStorage.getDOMStorageItems",
+                    json!({"storageId": {"storageKey": key, "isLocalStorage": local}}),
+                    limit,
+                )
+                .await;
+            if let Ok(v) = call {
+                for entry in v["entries"].as_array().into_iter().flatten() {
+                    if let (Some(k), Some(val)) = (entry[0].as_str(), entry[1].as_str()) {
+                        items.insert((key.clone(), local, k.to_string()), val.to_string());
+                    }
+                }
+            }
+        }
+        let dbs = cdp
+            .call_with_timeout(
+                Some(sess),
+                "IndexedDB.requestDatabaseNames",
+                json!({"storageKey": key}),
+                limit,
+            )
+            .await;
+        if let Ok(v) = dbs {
+            let (origin, partition) = split_storage_key(key);
+            for name in v["databaseNames"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+            {
+                capture.indexeddb.push(RawIndexedDb {
+                    origin: origin.clone(),
+                    partition: partition.clone(),
+                    name: name.to_string(),
+                });
+            }
+        }
+    }
+    // Items of frames that are gone by now are still known from the events.
+    for (key, local, k, v) in from_events {
+        let storage_key = if key.contains("://") { key } else { continue };
+        items.entry((storage_key, local, k)).or_insert(v);
+    }
+    for ((key, local, k), value) in items {
+        let (origin, partition) = split_storage_key(&key);
+        capture.storage.push(RawStorageItem {
+            origin,
+            partition,
+            area: if local {
+                "local".into()
+            } else {
+                "session".into()
+            },
+            key: k,
+            value,
+        });
+    }
+
+    let probe = "JSON.stringify({ua: navigator.userAgent, webdriver: navigator.webdriver, \
+                 brands: navigator.userAgentData ? navigator.userAgentData.brands.map(b => b.brand) : []})";
+    if let Ok(v) = cdp
+        .call_with_timeout(
+            Some(session),
+            "Runtime.evaluate",
+            json!({"expression": probe, "returnByValue": true}),
+            limit,
+        )
+        .await
+    {
+        if let Some(Ok(id)) = v["result"]["value"]
+            .as_str()
+            .map(serde_json::from_str::<Value>)
+        {
+            capture.page_identity = Some(PageIdentity {
+                user_agent: id["ua"].as_str().unwrap_or_default().to_string(),
+                webdriver: id["webdriver"].as_bool(),
+                brands: id["brands"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect(),
+            });
+        }
+    }
+
+    if opts.screenshot {
+        match cdp
+            .call_with_timeout(
+                Some(session),
+                "Page.captureScreenshot",
+                json!({"format": "png"}),
+                limit,
+            )
+            .await
+        {
+            Ok(v) => {
+                capture.screenshot_png = v["data"]
+                    .as_str()
+                    .and_then(|d| base64::engine::general_purpose::STANDARD.decode(d).ok())
+            }
+            Err(e) => capture
+                .problems
+                .push(format!("could not take the screenshot: {e}")),
+        }
+    }
+}
+
+fn jar_cookie(c: &Value) -> JarCookie {
+    let expires = c["expires"]
+        .as_f64()
+        .filter(|e| *e > 0.0 && c["session"].as_bool() != Some(true));
+    let (partition_key, partition_cross_site) = match &c["partitionKey"] {
+        Value::Object(pk) => (
+            pk.get("topLevelSite")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            pk.get("hasCrossSiteAncestor")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+        ),
+        Value::String(s) => (Some(s.clone()), false),
+        _ => (None, false),
+    };
+    JarCookie {
+        name: c["name"].as_str().unwrap_or_default().to_string(),
+        value: c["value"].as_str().unwrap_or_default().to_string(),
+        domain: c["domain"].as_str().unwrap_or_default().to_string(),
+        path: c["path"].as_str().unwrap_or("/").to_string(),
+        expires,
+        http_only: c["httpOnly"].as_bool().unwrap_or(false),
+        secure: c["secure"].as_bool().unwrap_or(false),
+        same_site: c["sameSite"].as_str().map(str::to_string),
+        partition_key,
+        partition_cross_site,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_sizes_from_headers() {
+        let gif = b"GIF89a\x01\x00\x01\x00\x80\x00\x00";
+        assert_eq!(image_size(gif), Some((1, 1)));
+        let mut png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR".to_vec();
+        png.extend_from_slice(&[0, 0, 0, 2, 0, 0, 0, 3]);
+        assert_eq!(image_size(&png), Some((2, 3)));
+        assert_eq!(image_size(b"<html>"), None);
+        assert_eq!(image_size(b""), None);
+    }
+
+    #[test]
+    fn storage_keys_split_into_origin_and_partition() {
+        assert_eq!(
+            split_storage_key("https://shop.example/"),
+            ("https://shop.example".into(), None)
+        );
+        assert_eq!(
+            split_storage_key("https://w.example/^0https://shop.example"),
+            (
+                "https://w.example".into(),
+                Some("https://shop.example".into())
+            )
+        );
+    }
+}

@@ -1,0 +1,672 @@
+//! Turns the stream of DevTools events of one page load into a [`Capture`].
+//!
+//! The recorder is synchronous and does no I/O: the page driver ([`super::page`]) feeds
+//! it events and carries out the [`Action`]s it asks for (set up an attached iframe,
+//! dismiss a dialog, probe a small image, close a pop-up). Requests are keyed by
+//! Chromium's request id only, because an out-of-process iframe's document request
+//! starts on the parent session and ends on the child's; ExtraInfo events may come
+//! before or after the event they belong to, and are matched to hops in order.
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::time::Instant;
+
+use serde_json::Value;
+
+use super::cdp::CdpEvent;
+use super::model::*;
+
+/// Name of the DevTools binding the page hook reports through.
+pub const BINDING: &str = "__crumbs_report_7f3a";
+
+/// Something the driver must do on the recorder's behalf.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// A child target (iframe, worker) attached and waits for us.
+    SetupChild { session: String, kind: String },
+    /// Close a JavaScript dialog.
+    DismissDialog { session: String, accept: bool },
+    /// Read the body of a small image to learn its size.
+    ProbeImage {
+        session: String,
+        request_id: String,
+        hop: usize,
+    },
+    /// Close a pop-up window the page opened.
+    ClosePopup { target_id: String },
+}
+
+#[derive(Debug, Default, Clone)]
+struct HopState {
+    has_req_extra: bool,
+    has_resp_extra: bool,
+}
+
+/// The state of one page load being recorded.
+#[derive(Debug)]
+pub struct Recorder {
+    main_session: String,
+    main_frame: String,
+    context_id: String,
+    /// session id -> target type (`page`, `iframe`, `worker`, …)
+    sessions: HashMap<String, String>,
+    requests: Vec<RawRequest>,
+    hops: Vec<HopState>,
+    by_id: HashMap<String, Vec<usize>>,
+    req_extra: HashMap<String, VecDeque<Value>>,
+    resp_extra: HashMap<String, VecDeque<Value>>,
+    inflight: HashSet<String>,
+    nav_start: Option<(f64, f64)>,
+    /// Frames, with the session that reported them.
+    frames: BTreeMap<String, (RawFrame, String)>,
+    /// Web-storage contents seen through DOMStorage events: (storage key, is_local, key) -> value
+    dom_storage: BTreeMap<(String, bool, String), String>,
+    pub(crate) capture: Capture,
+    /// When the last network event arrived.
+    pub last_activity: Instant,
+}
+
+impl Recorder {
+    /// A recorder for the page attached as `main_session` (target `main_frame`) in browser context `context_id`.
+    pub fn new(
+        requested_url: &str,
+        main_session: &str,
+        main_frame: &str,
+        context_id: &str,
+    ) -> Self {
+        let mut sessions = HashMap::new();
+        sessions.insert(main_session.to_string(), "page".to_string());
+        Recorder {
+            main_session: main_session.to_string(),
+            main_frame: main_frame.to_string(),
+            context_id: context_id.to_string(),
+            sessions,
+            requests: Vec::new(),
+            hops: Vec::new(),
+            by_id: HashMap::new(),
+            req_extra: HashMap::new(),
+            resp_extra: HashMap::new(),
+            inflight: HashSet::new(),
+            nav_start: None,
+            frames: BTreeMap::new(),
+            dom_storage: BTreeMap::new(),
+            capture: Capture {
+                requested_url: requested_url.to_string(),
+                ..Capture::default()
+            },
+            last_activity: Instant::now(),
+        }
+    }
+
+    /// Requests started but neither finished nor failed.
+    pub fn inflight(&self) -> usize {
+        self.inflight.len()
+    }
+
+    /// The load event fired in the main frame.
+    pub fn loaded(&self) -> bool {
+        self.capture.load_fired
+    }
+
+    /// Wall-clock Unix seconds of the navigation start, once known.
+    pub fn nav_start_wall(&self) -> Option<f64> {
+        self.nav_start.map(|(_, w)| w)
+    }
+
+    /// Frames with an http(s) URL and the session to ask about them.
+    pub fn frames_for_storage(&self) -> Vec<(String, String)> {
+        self.frames
+            .values()
+            .filter(|(f, _)| f.url.starts_with("http://") || f.url.starts_with("https://"))
+            .map(|(f, s)| (f.id.clone(), s.clone()))
+            .collect()
+    }
+
+    /// Web storage seen through events, as (storage key, is_local, key, value).
+    pub fn storage_from_events(&self) -> impl Iterator<Item = (&str, bool, &str, &str)> {
+        self.dom_storage
+            .iter()
+            .map(|((sk, local, k), v)| (sk.as_str(), *local, k.as_str(), v.as_str()))
+    }
+
+    fn rel(&self, ts: f64) -> f64 {
+        match self.nav_start {
+            Some((start, _)) => ((ts - start) * 1000.0).max(0.0),
+            None => 0.0,
+        }
+    }
+
+    fn target_of(&self, session: Option<&str>) -> String {
+        session
+            .and_then(|s| self.sessions.get(s))
+            .cloned()
+            .unwrap_or_else(|| "browser".into())
+    }
+
+    fn last_hop(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).and_then(|v| v.last().copied())
+    }
+
+    /// Records one event; returns what the driver must do about it.
+    pub fn on_event(&mut self, ev: &CdpEvent) -> Vec<Action> {
+        let p = &ev.params;
+        let session = ev.session_id.as_deref();
+        let mut actions = Vec::new();
+        if ev.method.starts_with("Network.") {
+            self.last_activity = Instant::now();
+        }
+        match ev.method.as_str() {
+            "Network.requestWillBeSent" => self.on_request(session, p),
+            "Network.requestWillBeSentExtraInfo" => {
+                let id = str_of(p, "requestId");
+                let target = self
+                    .by_id
+                    .get(&id)
+                    .and_then(|v| v.iter().copied().find(|&h| !self.hops[h].has_req_extra));
+                match target {
+                    Some(h) => self.apply_req_extra(h, p),
+                    None => self.req_extra.entry(id).or_default().push_back(p.clone()),
+                }
+            }
+            "Network.responseReceivedExtraInfo" => {
+                let id = str_of(p, "requestId");
+                let code = p["statusCode"].as_u64().map(|c| c as u16);
+                let target = self.by_id.get(&id).and_then(|v| {
+                    v.iter().copied().find(|&h| {
+                        !self.hops[h].has_resp_extra
+                            && (self.requests[h].status.is_none()
+                                || code.is_none()
+                                || self.requests[h].status == code)
+                    })
+                });
+                match target {
+                    Some(h) => self.apply_resp_extra(h, p),
+                    None => self.resp_extra.entry(id).or_default().push_back(p.clone()),
+                }
+            }
+            "Network.responseReceived" => {
+                let id = str_of(p, "requestId");
+                if let Some(h) = self.last_hop(&id) {
+                    let is_doc = self.apply_response(h, &p["response"]);
+                    if self.requests[h].resource_type.is_empty() {
+                        self.requests[h].resource_type = str_of(p, "type");
+                    }
+                    let main_doc = is_doc
+                        && self.requests[h].resource_type == "Document"
+                        && self.requests[h].frame_id.as_deref() == Some(self.main_frame.as_str());
+                    if main_doc {
+                        self.capture.document_status = self.requests[h].status;
+                        self.capture.final_url = Some(self.requests[h].url.clone());
+                    }
+                }
+            }
+            "Network.loadingFinished" => {
+                let id = str_of(p, "requestId");
+                self.inflight.remove(&id);
+                if let Some(h) = self.last_hop(&id) {
+                    let end = p["timestamp"].as_f64().map(|t| self.rel(t));
+                    let r = &mut self.requests[h];
+                    r.finished = true;
+                    r.end_ms = end;
+                    r.encoded_data_length = p["encodedDataLength"].as_f64().map(|n| n as u64);
+                    let small = r.encoded_data_length.is_some_and(|n| n <= 8192);
+                    if r.resource_type == "Image"
+                        && small
+                        && r.status.is_some_and(|s| (200..300).contains(&s))
+                    {
+                        if let Some(s) = session {
+                            actions.push(Action::ProbeImage {
+                                session: s.to_string(),
+                                request_id: id,
+                                hop: h,
+                            });
+                        }
+                    }
+                }
+            }
+            "Network.loadingFailed" => {
+                let id = str_of(p, "requestId");
+                self.inflight.remove(&id);
+                if let Some(h) = self.last_hop(&id) {
+                    let end = p["timestamp"].as_f64().map(|t| self.rel(t));
+                    let mut reason = str_of(p, "errorText");
+                    if let Some(b) = p["blockedReason"].as_str() {
+                        reason = format!("{reason} (blocked: {b})");
+                    }
+                    if let Some(c) = p["corsErrorStatus"]["corsError"].as_str() {
+                        reason = format!("{reason} (CORS: {c})");
+                    }
+                    if p["canceled"].as_bool() == Some(true) && reason.is_empty() {
+                        reason = "canceled".into();
+                    }
+                    let r = &mut self.requests[h];
+                    r.end_ms = end;
+                    r.failure = Some(if reason.is_empty() {
+                        "failed".into()
+                    } else {
+                        reason
+                    });
+                }
+            }
+            "Page.loadEventFired" if session == Some(self.main_session.as_str()) => {
+                if !self.capture.load_fired {
+                    self.capture.load_fired = true;
+                    self.capture.load_ms = p["timestamp"].as_f64().map(|t| self.rel(t));
+                }
+            }
+            "Page.frameNavigated" => {
+                let f = &p["frame"];
+                let id = str_of(f, "id");
+                let url = str_of(f, "url");
+                let parent = f["parentId"].as_str().map(str::to_string);
+                let oop = session != Some(self.main_session.as_str());
+                if id == self.main_frame && !url.is_empty() && url != "about:blank" {
+                    self.capture.final_url = Some(url.clone());
+                }
+                let frame = RawFrame {
+                    id: id.clone(),
+                    parent_id: parent,
+                    url,
+                    out_of_process: oop,
+                };
+                self.frames
+                    .insert(id, (frame, session.unwrap_or_default().to_string()));
+            }
+            "Page.javascriptDialogOpening" => {
+                let kind = str_of(p, "type");
+                self.capture.dialogs.push(Dialog {
+                    kind: kind.clone(),
+                    message: str_of(p, "message"),
+                    url: str_of(p, "url"),
+                });
+                if let Some(s) = session {
+                    actions.push(Action::DismissDialog {
+                        session: s.to_string(),
+                        accept: kind == "alert" || kind == "beforeunload",
+                    });
+                }
+            }
+            "DOMStorage.domStorageItemAdded" | "DOMStorage.domStorageItemUpdated" => {
+                let (sk, local) = storage_id(&p["storageId"]);
+                self.dom_storage
+                    .insert((sk, local, str_of(p, "key")), str_of(p, "newValue"));
+            }
+            "DOMStorage.domStorageItemRemoved" => {
+                let (sk, local) = storage_id(&p["storageId"]);
+                self.dom_storage.remove(&(sk, local, str_of(p, "key")));
+            }
+            "DOMStorage.domStorageItemsCleared" => {
+                let (sk, local) = storage_id(&p["storageId"]);
+                self.dom_storage
+                    .retain(|(s, l, _), _| !(s == &sk && *l == local));
+            }
+            "Runtime.bindingCalled" if p["name"].as_str() == Some(BINDING) => self.on_binding(p),
+            "Target.attachedToTarget" => {
+                let child = str_of(p, "sessionId");
+                let kind = str_of(&p["targetInfo"], "type");
+                self.sessions.insert(child.clone(), kind.clone());
+                actions.push(Action::SetupChild {
+                    session: child,
+                    kind,
+                });
+            }
+            "Target.targetCreated" if session.is_none() => {
+                let info = &p["targetInfo"];
+                let ours = info["browserContextId"].as_str() == Some(self.context_id.as_str());
+                let target = str_of(info, "targetId");
+                if ours && info["type"].as_str() == Some("page") && target != self.main_frame {
+                    let url = str_of(info, "url");
+                    self.capture.popups.push(if url.is_empty() {
+                        "about:blank".into()
+                    } else {
+                        url
+                    });
+                    actions.push(Action::ClosePopup { target_id: target });
+                }
+            }
+            "Inspector.targetCrashed" => {
+                let what = self.target_of(session);
+                self.capture
+                    .problems
+                    .push(format!("the renderer of a {what} target crashed"));
+            }
+            _ => {}
+        }
+        actions
+    }
+
+    fn on_request(&mut self, session: Option<&str>, p: &Value) {
+        let id = str_of(p, "requestId");
+        let req = &p["request"];
+        let url = str_of(req, "url");
+        let ts = p["timestamp"].as_f64().unwrap_or(0.0);
+        let wall = p["wallTime"].as_f64().unwrap_or(0.0);
+        let frame_id = p["frameId"].as_str().map(str::to_string);
+        let rtype = p["type"].as_str().unwrap_or("").to_string();
+        if url.starts_with("data:") || url.starts_with("blob:") {
+            return;
+        }
+        if self.nav_start.is_none()
+            && rtype == "Document"
+            && frame_id.as_deref() == Some(self.main_frame.as_str())
+        {
+            self.nav_start = Some((ts, wall));
+            self.capture.nav_start_wall = wall;
+        }
+        let mut chain = Vec::new();
+        if p.get("redirectResponse").is_some_and(|r| !r.is_null()) {
+            if let Some(h) = self.last_hop(&id) {
+                self.apply_response(h, &p["redirectResponse"]);
+                let end = self.rel(ts);
+                let r = &mut self.requests[h];
+                r.redirect_to = Some(url.clone());
+                r.end_ms = Some(end);
+                r.finished = true;
+                chain = r.redirect_chain.clone();
+                chain.push(r.url.clone());
+            }
+        }
+        let post_len = req["postData"].as_str().map(str::len).or_else(|| {
+            req["postDataEntries"].as_array().map(|a| {
+                a.iter()
+                    .filter_map(|e| e["bytes"].as_str())
+                    .map(|b| b.len() * 3 / 4)
+                    .sum()
+            })
+        });
+        let raw = RawRequest {
+            cdp_id: id.clone(),
+            url,
+            method: str_of(req, "method"),
+            resource_type: rtype,
+            initiator: initiator(&p["initiator"]),
+            frame_id,
+            target: self.target_of(session),
+            wall_time: wall,
+            start_ms: self.rel(ts),
+            request_headers: header_pairs(&req["headers"]),
+            post_data_len: post_len,
+            redirect_chain: chain,
+            ..RawRequest::default()
+        };
+        let h = self.requests.len();
+        self.requests.push(raw);
+        self.hops.push(HopState::default());
+        self.by_id.entry(id.clone()).or_default().push(h);
+        self.inflight.insert(id.clone());
+        if let Some(extra) = self.req_extra.get_mut(&id).and_then(VecDeque::pop_front) {
+            self.apply_req_extra(h, &extra);
+        }
+        if let Some(extra) = self.resp_extra.get_mut(&id).and_then(VecDeque::pop_front) {
+            self.apply_resp_extra(h, &extra);
+        }
+    }
+
+    /// Fills in response fields; returns whether the response exists.
+    fn apply_response(&mut self, h: usize, resp: &Value) -> bool {
+        if !resp.is_object() {
+            return false;
+        }
+        let has_extra = self.hops[h].has_resp_extra;
+        let r = &mut self.requests[h];
+        r.status = resp["status"].as_u64().map(|s| s as u16);
+        r.status_text = resp["statusText"].as_str().map(str::to_string);
+        r.mime_type = resp["mimeType"].as_str().map(str::to_string);
+        r.remote_ip = resp["remoteIPAddress"].as_str().map(str::to_string);
+        r.protocol = resp["protocol"].as_str().map(str::to_string);
+        if !has_extra {
+            r.response_headers = header_pairs(&resp["headers"]);
+            r.set_cookie_lines = set_cookie_lines(&r.response_headers);
+        }
+        true
+    }
+
+    fn apply_req_extra(&mut self, h: usize, p: &Value) {
+        self.hops[h].has_req_extra = true;
+        let r = &mut self.requests[h];
+        let headers = header_pairs(&p["headers"]);
+        if !headers.is_empty() {
+            r.request_headers = headers;
+        }
+        if let Some(list) = p["associatedCookies"].as_array() {
+            r.cookies_sent = list
+                .iter()
+                .filter(|c| c["blockedReasons"].as_array().is_none_or(Vec::is_empty))
+                .filter_map(|c| c["cookie"]["name"].as_str().map(str::to_string))
+                .collect();
+        }
+    }
+
+    fn apply_resp_extra(&mut self, h: usize, p: &Value) {
+        self.hops[h].has_resp_extra = true;
+        let r = &mut self.requests[h];
+        let headers = header_pairs(&p["headers"]);
+        if !headers.is_empty() {
+            r.set_cookie_lines = set_cookie_lines(&headers);
+            r.response_headers = headers;
+        }
+        if r.status.is_none() {
+            r.status = p["statusCode"].as_u64().map(|s| s as u16);
+        }
+        if let Some(list) = p["blockedCookies"].as_array() {
+            r.blocked_cookies = list
+                .iter()
+                .map(|b| BlockedSetCookie {
+                    line: str_of(b, "cookieLine"),
+                    reasons: b["blockedReasons"]
+                        .as_array()
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(Value::as_str)
+                                .map(str::to_string)
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                })
+                .filter(|b| !b.reasons.is_empty())
+                .collect();
+        }
+    }
+
+    fn on_binding(&mut self, p: &Value) {
+        let Some(payload) = p["payload"].as_str() else {
+            return;
+        };
+        let Ok(msg) = serde_json::from_str::<Value>(payload) else {
+            return;
+        };
+        let ts_ms = msg["ts"].as_f64().unwrap_or(0.0);
+        let time_ms = match self.nav_start {
+            Some((_, wall)) => (ts_ms - wall * 1000.0).max(0.0),
+            None => 0.0,
+        };
+        let write = JsWrite {
+            text: str_of(&msg, "text"),
+            area: msg["area"].as_str().map(str::to_string),
+            value_len: msg["n"].as_u64().map(|n| n as usize),
+            script: msg["s"].as_str().map(str::to_string),
+            frame_url: str_of(&msg, "o"),
+            time_ms,
+        };
+        match msg["t"].as_str() {
+            Some("cookie") => self.capture.js_cookie_writes.push(write),
+            Some("storage") => self.capture.storage_writes.push(write),
+            _ => {}
+        }
+    }
+
+    /// Records the decoded size of a probed image body.
+    pub fn set_image_probe(&mut self, hop: usize, probe: ImageProbe) {
+        if let Some(r) = self.requests.get_mut(hop) {
+            r.image = Some(probe);
+        }
+    }
+
+    /// Ends the recording and hands over the capture (storage, cookies and the rest
+    /// are filled in by the driver afterwards).
+    pub fn finish(mut self) -> Capture {
+        // Requests that never finished keep `finished: false` and no failure: they were still open.
+        self.capture.requests = std::mem::take(&mut self.requests);
+        self.capture.frames = self.frames.into_values().map(|(f, _)| f).collect();
+        self.capture
+    }
+}
+
+fn str_of(v: &Value, key: &str) -> String {
+    v[key].as_str().unwrap_or_default().to_string()
+}
+
+/// The storage key (or origin) and the area of a DOMStorage `storageId`.
+fn storage_id(id: &Value) -> (String, bool) {
+    let key = id["storageKey"]
+        .as_str()
+        .or_else(|| id["securityOrigin"].as_str())
+        .unwrap_or_default();
+    (
+        key.to_string(),
+        id["isLocalStorage"].as_bool().unwrap_or(true),
+    )
+}
+
+/// Header object -> ordered pairs; values Chromium joined with `\n` (repeated headers) are split.
+pub(crate) fn header_pairs(v: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let Some(map) = v.as_object() {
+        for (k, val) in map {
+            let text = match val {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            for part in text.split('\n') {
+                out.push((k.clone(), part.to_string()));
+            }
+        }
+    }
+    out
+}
+
+fn set_cookie_lines(headers: &[(String, String)]) -> Vec<String> {
+    headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+        .map(|(_, v)| v.clone())
+        .filter(|v| !v.trim().is_empty())
+        .collect()
+}
+
+fn initiator(v: &Value) -> Initiator {
+    let kind = v["type"].as_str().unwrap_or("other").to_string();
+    let mut url = v["url"]
+        .as_str()
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    let mut line = v["lineNumber"].as_u64().map(|n| n as u32 + 1);
+    if url.is_none() {
+        // A script initiator: the innermost stack frame with a URL, following async parents.
+        let mut stack = &v["stack"];
+        'outer: while stack.is_object() {
+            for f in stack["callFrames"].as_array().into_iter().flatten() {
+                if let Some(u) = f["url"].as_str().filter(|s| !s.is_empty()) {
+                    url = Some(u.to_string());
+                    line = f["lineNumber"].as_u64().map(|n| n as u32 + 1);
+                    break 'outer;
+                }
+            }
+            stack = &stack["parent"];
+        }
+    }
+    Initiator { kind, url, line }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ev(session: &str, method: &str, params: Value) -> CdpEvent {
+        CdpEvent {
+            session_id: Some(session.into()),
+            method: method.into(),
+            params,
+        }
+    }
+
+    #[test]
+    fn redirect_hops_and_extra_info_in_any_order() {
+        let mut r = Recorder::new("https://a.example/", "S", "F", "C");
+        let doc = json!({"requestId":"L1","frameId":"F","type":"Document","timestamp":10.0,"wallTime":1000.0,
+            "request":{"url":"https://a.example/","method":"GET","headers":{}},"initiator":{"type":"other"}});
+        // ExtraInfo before the request itself.
+        r.on_event(&ev("S", "Network.requestWillBeSentExtraInfo", json!({"requestId":"L1","headers":{"Cookie":"x=1"},
+            "associatedCookies":[{"blockedReasons":[],"cookie":{"name":"x"}},{"blockedReasons":["SameSiteLax"],"cookie":{"name":"y"}}]})));
+        r.on_event(&ev("S", "Network.requestWillBeSent", doc));
+        r.on_event(&ev("S", "Network.responseReceivedExtraInfo", json!({"requestId":"L1","statusCode":302,
+            "headers":{"Location":"/b","Set-Cookie":"a=1; Path=/\nb=2"},"blockedCookies":[{"blockedReasons":["InvalidDomain"],"cookieLine":"c=3; Domain=z.example"}]})));
+        r.on_event(&ev("S", "Network.requestWillBeSent", json!({"requestId":"L1","frameId":"F","type":"Document","timestamp":10.25,"wallTime":1000.25,
+            "request":{"url":"https://a.example/b","method":"GET","headers":{}},"initiator":{"type":"other"},
+            "redirectResponse":{"status":302,"headers":{"location":"/b"}}})));
+        r.on_event(&ev("S", "Network.responseReceived", json!({"requestId":"L1","type":"Document",
+            "response":{"url":"https://a.example/b","status":200,"headers":{"content-type":"text/html"},"mimeType":"text/html"}})));
+        r.on_event(&ev(
+            "S",
+            "Network.loadingFinished",
+            json!({"requestId":"L1","timestamp":10.5,"encodedDataLength":1234.0}),
+        ));
+        assert_eq!(r.inflight(), 0);
+        let c = r.finish();
+        assert_eq!(c.requests.len(), 2);
+        let (a, b) = (&c.requests[0], &c.requests[1]);
+        assert_eq!(a.status, Some(302));
+        assert_eq!(a.redirect_to.as_deref(), Some("https://a.example/b"));
+        assert_eq!(a.set_cookie_lines, vec!["a=1; Path=/", "b=2"]);
+        assert_eq!(a.blocked_cookies[0].reasons, vec!["InvalidDomain"]);
+        assert_eq!(a.cookies_sent, vec!["x"]);
+        assert_eq!(b.redirect_chain, vec!["https://a.example/"]);
+        assert_eq!(b.start_ms, 250.0);
+        assert_eq!(b.end_ms, Some(500.0));
+        assert_eq!(b.encoded_data_length, Some(1234));
+        assert_eq!(c.document_status, Some(200));
+        assert_eq!(c.final_url.as_deref(), Some("https://a.example/b"));
+    }
+
+    #[test]
+    fn script_initiator_uses_first_frame_with_url() {
+        let i = initiator(
+            &json!({"type":"script","stack":{"callFrames":[{"url":"","lineNumber":1}],
+            "parent":{"callFrames":[{"url":"https://t.example/t.js","lineNumber":4}]}}}),
+        );
+        assert_eq!(
+            i,
+            Initiator {
+                kind: "script".into(),
+                url: Some("https://t.example/t.js".into()),
+                line: Some(5)
+            }
+        );
+    }
+
+    #[test]
+    fn binding_payloads_become_writes() {
+        let mut r = Recorder::new("https://a.example/", "S", "F", "C");
+        r.on_event(&ev("S", "Network.requestWillBeSent", json!({"requestId":"L1","frameId":"F","type":"Document","timestamp":1.0,"wallTime":1000.0,
+            "request":{"url":"https://a.example/","method":"GET","headers":{}},"initiator":{"type":"other"}})));
+        let payload = json!({"t":"cookie","text":"k=v; max-age=60","s":"https://a.example/app.js","o":"https://a.example/","ts":1000500.0}).to_string();
+        r.on_event(&ev(
+            "S",
+            "Runtime.bindingCalled",
+            json!({"name": BINDING, "payload": payload}),
+        ));
+        let junk = ev(
+            "S",
+            "Runtime.bindingCalled",
+            json!({"name": BINDING, "payload": "{not json"}),
+        );
+        r.on_event(&junk);
+        let c = r.finish();
+        assert_eq!(c.js_cookie_writes.len(), 1);
+        assert_eq!(
+            c.js_cookie_writes[0].script.as_deref(),
+            Some("https://a.example/app.js")
+        );
+        assert_eq!(c.js_cookie_writes[0].time_ms, 500.0);
+    }
+}

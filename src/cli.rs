@@ -1,0 +1,136 @@
+//! The command line: every flag, its help text and its default.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// crumbs — what a website stores and sends, and who is behind it.
+#[derive(Debug, Parser)]
+#[command(name = "crumbs", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// Print debug logs on stderr (repeat for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Print nothing on stderr but errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Load URLs in headless Chromium and report every cookie, storage item, beacon and request.
+    Scan(ScanArgs),
+    /// Serve the built-in demo web on loopback and scan it (no internet needed).
+    Demo(DemoArgs),
+    /// Print the JSON Schema of the report.
+    Schema,
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// The JSON report (the contract; see `crumbs schema`).
+    Json,
+    /// A human summary: counts, third parties, cookies.
+    Text,
+}
+
+/// Options of the browser and of waiting, shared by `scan` and `demo`.
+#[derive(Debug, Clone, Args)]
+pub struct BrowserArgs {
+    /// Hard limit per page for loading and settling, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub timeout: f64,
+    /// Keep recording this long after the network is idle, in seconds (late trackers).
+    #[arg(long, value_name = "SECS", default_value_t = 2.0)]
+    pub wait: f64,
+    /// Chromium executable [default: $CHROME, /usr/lib/chromium/chromium, chromium on PATH].
+    #[arg(long, value_name = "PATH")]
+    pub chrome: Option<PathBuf>,
+    /// Pass a flag to Chromium unchanged (repeatable), e.g. `--chrome-arg=--host-resolver-rules=MAP * 127.0.0.1:4443`.
+    #[arg(long = "chrome-arg", value_name = "ARG", allow_hyphen_values = true)]
+    pub chrome_args: Vec<String>,
+    /// Keep cookie and storage values in the output (redacted by default).
+    #[arg(long)]
+    pub show_values: bool,
+}
+
+/// `crumbs scan`.
+#[derive(Debug, Clone, Args)]
+pub struct ScanArgs {
+    /// URLs to scan (`https://` is assumed when no scheme is given). Several URLs give a JSON array.
+    #[arg(required = true, value_name = "URL")]
+    pub urls: Vec<String>,
+    /// Write the report to FILE (`-` for stdout).
+    #[arg(short, long, value_name = "FILE", default_value = "-")]
+    pub output: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    pub format: Format,
+    /// Save a PNG screenshot of the viewport (with several URLs, `-N` is added before the extension).
+    #[arg(long, value_name = "FILE")]
+    pub screenshot: Option<PathBuf>,
+    /// Save the capture as a HAR 1.2 file (with several URLs, `-N` is added before the extension).
+    #[arg(long, value_name = "FILE")]
+    pub har: Option<PathBuf>,
+    #[command(flatten)]
+    pub browser: BrowserArgs,
+}
+
+/// `crumbs demo`.
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Where to write the JSON report.
+    #[arg(
+        short,
+        long,
+        value_name = "FILE",
+        default_value = "crumbs-demo-report.json"
+    )]
+    pub output: PathBuf,
+    /// Also save a HAR 1.2 file of the capture.
+    #[arg(long, value_name = "FILE")]
+    pub har: Option<PathBuf>,
+    /// Save a PNG screenshot of the demo shop.
+    #[arg(long, value_name = "FILE")]
+    pub screenshot: Option<PathBuf>,
+    #[command(flatten)]
+    pub browser: BrowserArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn chrome_args_take_hyphen_values() {
+        let cli = Cli::try_parse_from([
+            "crumbs",
+            "scan",
+            "https://a.example/",
+            "--chrome-arg=--host-resolver-rules=MAP * 127.0.0.1:4443",
+            "--chrome-arg",
+            "--ignore-certificate-errors",
+        ])
+        .unwrap();
+        let Command::Scan(s) = cli.command else {
+            panic!("not scan")
+        };
+        assert_eq!(
+            s.browser.chrome_args,
+            vec![
+                "--host-resolver-rules=MAP * 127.0.0.1:4443",
+                "--ignore-certificate-errors"
+            ]
+        );
+    }
+}

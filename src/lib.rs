@@ -1,0 +1,25 @@
+//! crumbs — a web-traffic privacy scanner.
+//!
+//! The pipeline, one module per stage:
+//!
+//! ```text
+//! capture ──► observe ──► classify ──► report
+//! (browser     (cookies,     (first or      (JSON, text,
+//!  or HAR)      storage,      third party)   HAR evidence)
+//!               beacons)
+//! ```
+//!
+//! Only [`capture`] touches the browser, the network or the clock; everything after it
+//! is a pure function over owned data, so a recorded capture drives every later stage
+//! in tests without a browser.
+
+pub mod app;
+pub mod capture;
+pub mod classify;
+pub mod cli;
+// DEMO pub mod demo;
+pub mod error;
+pub mod observe;
+pub mod report;
+
+pub use error::{Error, Result};

@@ -1,0 +1,333 @@
+//! The report: versioned wire types (the JSON contract) and one renderer per format.
+//!
+//! [`Report`] is what `crumbs scan` writes. Its JSON Schema is generated from these
+//! types (`crumbs schema`) and committed as `schema/report.schema.json`; a test fails
+//! when the two drift apart. Bump [`SCHEMA_VERSION`] on any incompatible change.
+
+pub mod text;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::classify::Party;
+
+/// Version of the report format. Consumers should check it.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One scanned URL.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Report {
+    /// Version of this format; see the README.
+    pub schema_version: u32,
+    pub tool: Tool,
+    pub scan: Scan,
+    /// The observations, one entry per browsing pass (`initial`: loaded, no interaction).
+    pub passes: Vec<Pass>,
+}
+
+/// The program that wrote the report.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+/// What was scanned, when, how, and whether the result can be trusted.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Scan {
+    pub requested_url: String,
+    /// The main document's URL after redirects.
+    pub final_url: Option<String>,
+    /// Registrable domain of the final document: everything else is a third party.
+    pub first_party: Option<String>,
+    /// RFC 3339, UTC.
+    pub started_at: String,
+    pub duration_ms: u64,
+    /// `browser` for a live scan, `har` for an imported capture.
+    pub source: String,
+    pub browser: Option<BrowserInfo>,
+    pub options: ScanOptions,
+    pub validity: Validity,
+}
+
+/// The browser used and how it presented itself.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct BrowserInfo {
+    pub executable: String,
+    /// e.g. `Chrome/156.0.8078.79`.
+    pub product: String,
+    /// User agent sent to sites.
+    pub user_agent: String,
+    /// Client-hint brands sent to sites.
+    pub brands: Vec<String>,
+    /// Chromium flags in effect.
+    pub flags: Vec<String>,
+    pub window_width: u32,
+    pub window_height: u32,
+    /// Third-party cookies: `allowed` (the profile is seeded so they are, as in a default desktop Chrome).
+    pub third_party_cookies: String,
+    /// What the page's own scripts saw (`navigator.userAgent`, `navigator.webdriver`, brands).
+    pub seen_by_page: Option<SeenByPage>,
+}
+
+/// What the page could read about the browser.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct SeenByPage {
+    pub user_agent: String,
+    pub webdriver: Option<bool>,
+    pub brands: Vec<String>,
+}
+
+/// The options the scan ran with.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct ScanOptions {
+    pub timeout_secs: f64,
+    pub wait_secs: f64,
+    pub show_values: bool,
+    pub screenshot: Option<String>,
+    pub har: Option<String>,
+}
+
+/// Whether the scan saw the page a visitor would see.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Validity {
+    /// The main document arrived with a status below 400 and no navigation error.
+    pub ok: bool,
+    /// HTTP status of the main document.
+    pub document_status: Option<u16>,
+    /// Why the navigation failed (`net::ERR_NAME_NOT_RESOLVED`, `net::ERR_CERT_AUTHORITY_INVALID`, …).
+    pub navigation_error: Option<String>,
+    /// The load event fired.
+    pub load_event: bool,
+    /// The hard time limit ran out before the page settled: the observations may be incomplete.
+    pub timeout_hit: bool,
+    /// Other problems of the scan, in words.
+    pub problems: Vec<String>,
+    /// JavaScript dialogs the page opened (dismissed by the scanner).
+    pub dialogs: Vec<DialogInfo>,
+    /// Pop-up windows the page opened (closed by the scanner).
+    pub popups: Vec<String>,
+}
+
+/// A JavaScript dialog.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct DialogInfo {
+    pub kind: String,
+    pub message: String,
+    pub url: String,
+}
+
+/// The observations of one browsing pass.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Pass {
+    /// `initial` (loaded, no interaction); later: `reject`, `accept`.
+    pub name: String,
+    /// Milliseconds from navigation start to the load event.
+    pub load_ms: Option<f64>,
+    pub summary: PassSummary,
+    /// Hosts contacted, first party first.
+    pub hosts: Vec<HostInfo>,
+    /// Every request hop, by start time.
+    pub requests: Vec<Request>,
+    /// The cookie jar at the end of the pass.
+    pub cookies: Vec<Cookie>,
+    /// `Set-Cookie` headers Chromium refused, with its reasons.
+    pub blocked_cookies: Vec<BlockedCookie>,
+    /// localStorage and sessionStorage entries at the end of the pass.
+    pub storage: Vec<StorageItem>,
+    pub indexeddb: Vec<IndexedDb>,
+    /// Beacons and tracking pixels, each with the reasons it was judged one.
+    pub beacons: Vec<Beacon>,
+    pub frames: Vec<Frame>,
+}
+
+/// Counts of a pass.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct PassSummary {
+    pub requests: usize,
+    pub third_party_requests: usize,
+    pub hosts: usize,
+    pub third_party_hosts: usize,
+    pub third_party_domains: usize,
+    pub cookies: usize,
+    pub third_party_cookies: usize,
+    pub blocked_cookies: usize,
+    pub storage_items: usize,
+    pub indexeddb_databases: usize,
+    pub beacons: usize,
+    pub pixels: usize,
+}
+
+/// A host contacted during the pass.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct HostInfo {
+    pub host: String,
+    pub registrable_domain: String,
+    pub party: Party,
+    pub requests: usize,
+    /// Cookies in the jar whose domain is this host's registrable domain... set by responses of this host.
+    pub cookies_set: usize,
+    /// When the host was first contacted, ms after navigation start.
+    pub first_seen_ms: f64,
+}
+
+/// What caused a request.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct InitiatorInfo {
+    /// `parser`, `script`, `preload`, `redirect`, `other`, …
+    pub kind: String,
+    /// The script (or, for the parser, the document) responsible.
+    pub url: Option<String>,
+    pub line: Option<u32>,
+}
+
+/// One request hop (each hop of a redirect chain is its own entry).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Request {
+    /// `r1`, `r2`, … in the order of this list.
+    pub id: String,
+    pub url: String,
+    pub host: String,
+    pub party: Party,
+    pub method: String,
+    /// Chromium resource type: Document, Script, Image, Ping, Fetch, XHR, Stylesheet, Font, …
+    pub resource_type: String,
+    pub initiator: InitiatorInfo,
+    pub frame: Option<String>,
+    /// The target that recorded it: `page`, `iframe` (cross-site iframe process), `worker`, …
+    pub target: String,
+    pub status: Option<u16>,
+    /// Earlier hops of the same redirect chain, oldest first.
+    pub redirect_chain: Vec<String>,
+    /// Where this hop redirected to.
+    pub redirect_to: Option<String>,
+    pub content_type: Option<String>,
+    /// `Set-Cookie` lines of the response (values redacted unless `--show-values`).
+    pub set_cookies: Vec<String>,
+    /// Names of the cookies sent with the request.
+    pub cookies_sent: Vec<String>,
+    /// Bytes on the wire.
+    pub transfer_bytes: Option<u64>,
+    /// Start, ms after navigation start.
+    pub time_ms: f64,
+    pub duration_ms: Option<f64>,
+    /// Finished successfully (`false` with no failure: still open when the pass ended).
+    pub finished: bool,
+    pub failure: Option<String>,
+}
+
+/// Where a cookie came from.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum CookieSource {
+    /// A `Set-Cookie` response header.
+    Http,
+    /// A `document.cookie` write.
+    Js,
+    /// In the jar, but no write was observed (e.g. set by a worker).
+    Unknown,
+}
+
+/// A cookie in the jar.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Cookie {
+    pub name: String,
+    /// The value, or null when redacted (the default; `--show-values` keeps it).
+    pub value: Option<String>,
+    pub value_length: usize,
+    pub domain: String,
+    pub path: String,
+    pub party: Party,
+    /// RFC 3339; null for a session cookie.
+    pub expires: Option<String>,
+    pub session: bool,
+    /// Lifetime the site asked for (Max-Age, or Expires minus the time of the write), in seconds.
+    pub lifetime_requested_secs: Option<i64>,
+    /// Lifetime the browser stored (Chromium caps it at 400 days), in seconds.
+    pub lifetime_stored_secs: Option<i64>,
+    pub http_only: bool,
+    pub secure: bool,
+    /// `Strict`, `Lax`, `None`; null when not set.
+    pub same_site: Option<String>,
+    /// Top-level site of a partitioned (CHIPS) cookie.
+    pub partition_key: Option<String>,
+    pub source: CookieSource,
+    /// The response URL (http) or the script URL (js) that set it.
+    pub set_by: Option<String>,
+    /// The request (id) whose response set it.
+    pub set_by_request: Option<String>,
+    /// When it was set, ms after navigation start.
+    pub set_at_ms: Option<f64>,
+}
+
+/// A `Set-Cookie` header Chromium refused to store.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct BlockedCookie {
+    pub name: String,
+    /// The header line (value redacted unless `--show-values`).
+    pub line: String,
+    /// Chromium's reasons, e.g. `SameSiteNoneInsecure`, `InvalidDomain`, `ThirdPartyPhaseout`.
+    pub reasons: Vec<String>,
+    pub set_by: String,
+    pub request: String,
+    pub party: Party,
+}
+
+/// A web-storage entry.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct StorageItem {
+    pub origin: String,
+    /// The top-level site, when the storage is partitioned (a third-party iframe's).
+    pub partition: Option<String>,
+    /// `local` or `session`.
+    pub area: String,
+    pub key: String,
+    pub value: Option<String>,
+    pub value_length: usize,
+    pub party: Party,
+    /// The script that wrote it, where the hook saw the write.
+    pub written_by: Option<String>,
+    pub written_at_ms: Option<f64>,
+}
+
+/// An IndexedDB database.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct IndexedDb {
+    pub origin: String,
+    pub partition: Option<String>,
+    pub name: String,
+    pub party: Party,
+}
+
+/// A beacon or tracking pixel.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Beacon {
+    /// The request id.
+    pub request: String,
+    /// `beacon` (sendBeacon or `<a ping>`) or `pixel` (a tiny image carrying data to a third party).
+    pub kind: String,
+    pub url: String,
+    pub host: String,
+    pub party: Party,
+    pub time_ms: f64,
+    /// Why it was judged a beacon or pixel.
+    pub reasons: Vec<String>,
+}
+
+/// A frame of the page.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Frame {
+    pub id: String,
+    pub parent: Option<String>,
+    pub url: String,
+    /// A cross-site iframe in its own renderer process.
+    pub out_of_process: bool,
+}
+
+/// The JSON Schema of [`Report`], pretty-printed with a trailing newline.
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(Report);
+    let mut s = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    s.push('\n');
+    s
+}
