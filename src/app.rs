@@ -10,9 +10,7 @@ use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
 
-use crate::capture::{
-    Browser, BrowserConfig, BrowserIdentity, Capture, PageOptions, capture_page, har,
-};
+use crate::capture::{Browser, BrowserConfig, BrowserIdentity, Capture, PageOptions, capture_page, har};
 use crate::cli::{BrowserArgs, Cli, Command, DemoArgs, Format, ScanArgs};
 use crate::error::Error;
 use crate::observe::{ObserveOptions, build_pass};
@@ -38,11 +36,7 @@ pub struct ScanSettings {
 }
 
 impl ScanSettings {
-    fn from_args(
-        b: &BrowserArgs,
-        screenshot: Option<PathBuf>,
-        har: Option<PathBuf>,
-    ) -> Result<Self, Error> {
+    fn from_args(b: &BrowserArgs, screenshot: Option<PathBuf>, har: Option<PathBuf>) -> Result<Self, Error> {
         let secs = |v: f64, flag: &str| {
             if v.is_finite() && v >= 0.0 && v <= 86_400.0 {
                 Ok(Duration::from_secs_f64(v))
@@ -134,11 +128,7 @@ pub struct ScanOutcome {
 }
 
 /// Scans `url` in a fresh context of `browser` and builds its report.
-pub async fn scan_one(
-    browser: &Browser,
-    url: &str,
-    s: &ScanSettings,
-) -> Result<ScanOutcome, Error> {
+pub async fn scan_one(browser: &Browser, url: &str, s: &ScanSettings) -> Result<ScanOutcome, Error> {
     let started = OffsetDateTime::now_utc();
     let clock = Instant::now();
     // Collection after the hard limit has its own short limits; this is the last resort.
@@ -152,13 +142,7 @@ pub async fn scan_one(
             });
         }
     };
-    let report = build_report(
-        &capture,
-        Some(browser.identity()),
-        started,
-        clock.elapsed(),
-        s,
-    );
+    let report = build_report(&capture, Some(browser.identity()), started, clock.elapsed(), s);
     Ok(ScanOutcome { report, capture })
 }
 
@@ -288,13 +272,7 @@ fn say(quiet: bool, msg: impl std::fmt::Display) {
 }
 
 /// Writes the evidence files (screenshot, HAR) of one outcome; returns problems as text.
-fn save_evidence(
-    o: &ScanOutcome,
-    s: &ScanSettings,
-    n: usize,
-    total: usize,
-    quiet: bool,
-) -> Vec<String> {
+fn save_evidence(o: &ScanOutcome, s: &ScanSettings, n: usize, total: usize, quiet: bool) -> Vec<String> {
     let mut errors = Vec::new();
     if let Some(p) = &s.screenshot {
         let path = numbered(p, n, total);
@@ -317,10 +295,7 @@ fn save_evidence(
         let doc = har::to_har(&o.capture, &o.report, s.show_values);
         let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
         match write_atomic(&path, text.as_bytes()) {
-            Ok(()) => say(
-                quiet,
-                format_args!("crumbs: HAR written to {}", path.display()),
-            ),
+            Ok(()) => say(quiet, format_args!("crumbs: HAR written to {}", path.display())),
             Err(e) => errors.push(format!("cannot write the HAR file: {e}")),
         }
     }
@@ -337,10 +312,7 @@ fn report_problem(r: &Report) -> Option<String> {
         ));
     }
     match v.document_status {
-        Some(s) if s >= 400 => Some(format!(
-            "{}: the server answered HTTP {s}",
-            r.scan.requested_url
-        )),
+        Some(s) if s >= 400 => Some(format!("{}: the server answered HTTP {s}", r.scan.requested_url)),
         None => Some(format!(
             "{}: no document arrived before the time limit",
             r.scan.requested_url
@@ -350,8 +322,7 @@ fn report_problem(r: &Report) -> Option<String> {
 }
 
 async fn scan_command(args: &ScanArgs, quiet: bool) -> Result<i32, Error> {
-    let settings =
-        ScanSettings::from_args(&args.browser, args.screenshot.clone(), args.har.clone())?;
+    let settings = ScanSettings::from_args(&args.browser, args.screenshot.clone(), args.har.clone())?;
     let urls = args
         .urls
         .iter()
@@ -374,10 +345,7 @@ async fn scan_command(args: &ScanArgs, quiet: bool) -> Result<i32, Error> {
     };
     if args.output == "-" {
         let mut stdout = std::io::stdout().lock();
-        if let Err(e) = stdout
-            .write_all(out.as_bytes())
-            .and_then(|()| stdout.flush())
-        {
+        if let Err(e) = stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()) {
             if e.kind() != std::io::ErrorKind::BrokenPipe {
                 eprintln!("crumbs: error: cannot write to stdout: {e}");
                 code = EXIT_ERROR;
@@ -385,10 +353,7 @@ async fn scan_command(args: &ScanArgs, quiet: bool) -> Result<i32, Error> {
         }
     } else {
         write_atomic(Path::new(&args.output), out.as_bytes())?;
-        say(
-            quiet,
-            format_args!("crumbs: report written to {}", args.output),
-        );
+        say(quiet, format_args!("crumbs: report written to {}", args.output));
     }
     Ok(code)
 }
@@ -432,20 +397,12 @@ pub async fn scan_many(
 }
 
 async fn demo_command(args: &DemoArgs, quiet: bool) -> Result<i32, Error> {
-    /*DEMO*/
-    let _ = (args, quiet);
-    Err(Error::Other("demo not ready".into()))
-}
-#[allow(dead_code)]
-#[cfg(any())]
-async fn demo_command_real(args: &DemoArgs, quiet: bool) -> Result<i32, Error> {
     let demo = crate::demo::DemoWeb::start()
         .await
         .map_err(|e| Error::Other(format!("cannot start the demo web server: {e}")))?;
     let mut browser_args = args.browser.clone();
     browser_args.chrome_args.extend(demo.chrome_args());
-    let settings =
-        ScanSettings::from_args(&browser_args, args.screenshot.clone(), args.har.clone())?;
+    let settings = ScanSettings::from_args(&browser_args, args.screenshot.clone(), args.har.clone())?;
     let url = demo.start_url();
     say(
         quiet,
@@ -491,10 +448,7 @@ mod tests {
             parse_target_url("http://"),
             Err(Error::InvalidUrl { .. })
         ));
-        assert!(matches!(
-            parse_target_url("  "),
-            Err(Error::InvalidUrl { .. })
-        ));
+        assert!(matches!(parse_target_url("  "), Err(Error::InvalidUrl { .. })));
         assert!(matches!(
             parse_target_url("https://exa mple.com"),
             Err(Error::InvalidUrl { .. })
@@ -507,10 +461,7 @@ mod tests {
             numbered(Path::new("a/shot.png"), 2, 3),
             PathBuf::from("a/shot-2.png")
         );
-        assert_eq!(
-            numbered(Path::new("shot.png"), 1, 1),
-            PathBuf::from("shot.png")
-        );
+        assert_eq!(numbered(Path::new("shot.png"), 1, 1), PathBuf::from("shot.png"));
         assert_eq!(numbered(Path::new("har"), 1, 2), PathBuf::from("har-1"));
     }
 }

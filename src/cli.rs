@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// crumbs — what a website stores and sends, and who is behind it.
 #[derive(Debug, Parser)]
-#[command(name = "crumbs", version, about, long_about = None, propagate_version = true)]
+#[command(name = "crumbs", version, about, long_about = None, propagate_version = true, args_override_self = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -84,12 +84,7 @@ pub struct ScanArgs {
 #[derive(Debug, Clone, Args)]
 pub struct DemoArgs {
     /// Where to write the JSON report.
-    #[arg(
-        short,
-        long,
-        value_name = "FILE",
-        default_value = "crumbs-demo-report.json"
-    )]
+    #[arg(short, long, value_name = "FILE", default_value = "crumbs-demo-report.json")]
     pub output: PathBuf,
     /// Also save a HAR 1.2 file of the capture.
     #[arg(long, value_name = "FILE")]

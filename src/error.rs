@@ -21,10 +21,7 @@ pub enum Error {
     Browser { url: String, reason: String },
     /// Reading or writing a file failed.
     #[error("{}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     /// A file could not be parsed.
     #[error("{path}: {reason}")]
     Parse { path: String, reason: String },

@@ -17,7 +17,7 @@ pub mod app;
 pub mod capture;
 pub mod classify;
 pub mod cli;
-// DEMO pub mod demo;
+pub mod demo;
 pub mod error;
 pub mod observe;
 pub mod report;

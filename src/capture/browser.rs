@@ -101,6 +101,37 @@ pub fn find_chrome(explicit: Option<&Path>) -> Result<PathBuf, Error> {
     ))
 }
 
+/// Runs `exe --version` to make sure it is a Chromium before starting it for real.
+async fn check_is_chromium(exe: &Path) -> Result<(), Error> {
+    let out = tokio::process::Command::new(exe)
+        .arg("--version")
+        .kill_on_drop(true)
+        .output();
+    let fail = |why: String| {
+        Error::Launch(format!(
+            "{}: {why}; give the path of a Chromium or Chrome executable with --chrome, \
+             or install Chromium (Debian: `apt-get install -y chromium`)",
+            exe.display()
+        ))
+    };
+    match tokio::time::timeout(Duration::from_secs(20), out).await {
+        Ok(Ok(o)) if o.status.success() => {
+            let v = String::from_utf8_lossy(&o.stdout);
+            if v.contains("Chrom") {
+                Ok(())
+            } else {
+                Err(fail(format!(
+                    "`--version` printed {:?}, not a Chromium version",
+                    v.trim()
+                )))
+            }
+        }
+        Ok(Ok(o)) => Err(fail(format!("`--version` failed ({})", o.status))),
+        Ok(Err(e)) => Err(fail(format!("cannot run it: {e}"))),
+        Err(_) => Err(fail("`--version` did not answer within 20 s".into())),
+    }
+}
+
 fn which(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
@@ -153,17 +184,9 @@ pub fn chrome_flags(extra: &[String]) -> Vec<String> {
     let mut user = Vec::new();
     for a in extra {
         if let Some(list) = a.strip_prefix("--disable-features=") {
-            disable.extend(
-                list.split(',')
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string),
-            );
+            disable.extend(list.split(',').filter(|s| !s.is_empty()).map(str::to_string));
         } else if let Some(list) = a.strip_prefix("--enable-features=") {
-            enable.extend(
-                list.split(',')
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string),
-            );
+            enable.extend(list.split(',').filter(|s| !s.is_empty()).map(str::to_string));
         } else {
             user.push(a.clone());
         }
@@ -181,6 +204,7 @@ impl Browser {
     /// as in a default desktop Chrome before the third-party cookie phase-out.
     pub async fn launch(cfg: &BrowserConfig) -> Result<Browser, Error> {
         let exe = find_chrome(cfg.chrome.as_deref())?;
+        check_is_chromium(&exe).await?;
         let profile = tempfile::Builder::new()
             .prefix("crumbs-profile-")
             .tempdir()
@@ -238,11 +262,7 @@ impl Browser {
         Ok(browser)
     }
 
-    async fn read_identity(
-        &self,
-        exe: &Path,
-        mut flags: Vec<String>,
-    ) -> Result<BrowserIdentity, Error> {
+    async fn read_identity(&self, exe: &Path, mut flags: Vec<String>) -> Result<BrowserIdentity, Error> {
         let (cdp, _events) = Cdp::connect(&self.ws_url)
             .await
             .map_err(|e| Error::Launch(e.to_string()))?;

@@ -70,9 +70,7 @@ impl std::fmt::Debug for Cdp {
 impl Cdp {
     /// Opens the websocket at `ws_url` and starts its reader and writer tasks on the
     /// current tokio runtime. Events arrive on the returned receiver, in order.
-    pub async fn connect(
-        ws_url: &str,
-    ) -> Result<(Cdp, mpsc::UnboundedReceiver<CdpEvent>), CdpError> {
+    pub async fn connect(ws_url: &str) -> Result<(Cdp, mpsc::UnboundedReceiver<CdpEvent>), CdpError> {
         let mut config = WebSocketConfig::default();
         config.max_message_size = Some(512 << 20);
         config.max_frame_size = Some(512 << 20);
@@ -121,24 +119,15 @@ impl Cdp {
                                     .unwrap_or("unknown error")
                                     .to_string(),
                             }),
-                            None => Ok(value
-                                .get_mut("result")
-                                .map(Value::take)
-                                .unwrap_or(Value::Null)),
+                            None => Ok(value.get_mut("result").map(Value::take).unwrap_or(Value::Null)),
                         };
                         let _ = tx.send(result);
                     }
                 } else if let Some(method) = value.get("method").and_then(Value::as_str) {
                     let event = CdpEvent {
-                        session_id: value
-                            .get("sessionId")
-                            .and_then(Value::as_str)
-                            .map(str::to_string),
+                        session_id: value.get("sessionId").and_then(Value::as_str).map(str::to_string),
                         method: method.to_string(),
-                        params: value
-                            .get_mut("params")
-                            .map(Value::take)
-                            .unwrap_or(Value::Null),
+                        params: value.get_mut("params").map(Value::take).unwrap_or(Value::Null),
                     };
                     if ev_tx.send(event).is_err() {
                         // Nobody listens any more; keep serving replies.
@@ -162,12 +151,7 @@ impl Cdp {
     }
 
     /// Calls `method` on the browser target (`session = None`) or on an attached session.
-    pub async fn call(
-        &self,
-        session: Option<&str>,
-        method: &str,
-        params: Value,
-    ) -> Result<Value, CdpError> {
+    pub async fn call(&self, session: Option<&str>, method: &str, params: Value) -> Result<Value, CdpError> {
         self.request(session, method, params)
             .wait(self.call_timeout)
             .await

@@ -55,11 +55,7 @@ enum Internal {
 ///
 /// Problems of the site (DNS, TLS, HTTP errors, timeouts) end up in the capture;
 /// an `Err` means the browser itself failed.
-pub async fn capture_page(
-    browser: &Browser,
-    url: &str,
-    opts: &PageOptions,
-) -> Result<Capture, Error> {
+pub async fn capture_page(browser: &Browser, url: &str, opts: &PageOptions) -> Result<Capture, Error> {
     let fail = |e: CdpError| Error::Browser {
         url: url.to_string(),
         reason: e.to_string(),
@@ -161,11 +157,7 @@ async fn record(
             let idle = (rec.inflight() == 0 && quiet >= IDLE_QUIET) || quiet >= IDLE_QUIET_ANYWAY;
             let failed_nav = rec.capture.navigation_error.is_some();
             if (rec.loaded() && idle) || (failed_nav && quiet >= IDLE_QUIET) {
-                let wait = if failed_nav {
-                    Duration::ZERO
-                } else {
-                    opts.wait
-                };
+                let wait = if failed_nav { Duration::ZERO } else { opts.wait };
                 settle_until = Some((now + wait).min(deadline));
             }
         }
@@ -216,10 +208,7 @@ async fn record(
         .map(|(a, b, c, d)| (a.to_string(), b, c.to_string(), d.to_string()))
         .collect();
     let mut capture = rec.finish();
-    if !capture.load_fired
-        && capture.navigation_error.is_none()
-        && capture.document_status.is_none()
-    {
+    if !capture.load_fired && capture.navigation_error.is_none() && capture.document_status.is_none() {
         capture.problems.push("the page never answered".into());
     }
     collect(cdp, ctx, &session, &frames, from_events, opts, &mut capture).await;
@@ -246,11 +235,7 @@ async fn setup_session(cdp: &Cdp, session: &str, kind: &str, ua: &Value) -> Resu
     }
     if page_like {
         calls.push(cdp.request(s, "Page.enable", json!({})));
-        calls.push(cdp.request(
-            s,
-            "Page.setLifecycleEventsEnabled",
-            json!({"enabled": true}),
-        ));
+        calls.push(cdp.request(s, "Page.setLifecycleEventsEnabled", json!({"enabled": true})));
         calls.push(cdp.request(s, "DOMStorage.enable", json!({})));
         calls.push(cdp.request(s, "Runtime.enable", json!({})));
         calls.push(cdp.request(s, "Runtime.addBinding", json!({"name": BINDING})));
@@ -374,8 +359,7 @@ pub fn image_size(b: &[u8]) -> Option<(u32, u32)> {
             }
             let marker = b[i + 1];
             let len = u16::from_be_bytes([b[i + 2], b[i + 3]]) as usize;
-            if (0xc0..=0xcf).contains(&marker) && marker != 0xc4 && marker != 0xc8 && marker != 0xcc
-            {
+            if (0xc0..=0xcf).contains(&marker) && marker != 0xc4 && marker != 0xc8 && marker != 0xcc {
                 let h = u16::from_be_bytes([b[i + 5], b[i + 6]]) as u32;
                 let w = u16::from_be_bytes([b[i + 7], b[i + 8]]) as u32;
                 return Some((w, h));
@@ -397,11 +381,7 @@ fn now_wall() -> f64 {
 /// origin and the top-level site it is partitioned under.
 pub fn split_storage_key(key: &str) -> (String, Option<String>) {
     let mut parts = key.split('^');
-    let origin = parts
-        .next()
-        .unwrap_or_default()
-        .trim_end_matches('/')
-        .to_string();
+    let origin = parts.next().unwrap_or_default().trim_end_matches('/').to_string();
     let mut partition = None;
     for p in parts {
         if let Some(top) = p.strip_prefix('0') {
@@ -514,11 +494,7 @@ async fn collect(
         capture.storage.push(RawStorageItem {
             origin,
             partition,
-            area: if local {
-                "local".into()
-            } else {
-                "session".into()
-            },
+            area: if local { "local".into() } else { "session".into() },
             key: k,
             value,
         });
@@ -535,10 +511,7 @@ async fn collect(
         )
         .await
     {
-        if let Some(Ok(id)) = v["result"]["value"]
-            .as_str()
-            .map(serde_json::from_str::<Value>)
-        {
+        if let Some(Ok(id)) = v["result"]["value"].as_str().map(serde_json::from_str::<Value>) {
             capture.page_identity = Some(PageIdentity {
                 user_agent: id["ua"].as_str().unwrap_or_default().to_string(),
                 webdriver: id["webdriver"].as_bool(),
@@ -581,9 +554,7 @@ fn jar_cookie(c: &Value) -> JarCookie {
         .filter(|e| *e > 0.0 && c["session"].as_bool() != Some(true));
     let (partition_key, partition_cross_site) = match &c["partitionKey"] {
         Value::Object(pk) => (
-            pk.get("topLevelSite")
-                .and_then(Value::as_str)
-                .map(str::to_string),
+            pk.get("topLevelSite").and_then(Value::as_str).map(str::to_string),
             pk.get("hasCrossSiteAncestor")
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
@@ -628,10 +599,7 @@ mod tests {
         );
         assert_eq!(
             split_storage_key("https://w.example/^0https://shop.example"),
-            (
-                "https://w.example".into(),
-                Some("https://shop.example".into())
-            )
+            ("https://w.example".into(), Some("https://shop.example".into()))
         );
     }
 }

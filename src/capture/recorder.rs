@@ -67,12 +67,7 @@ pub struct Recorder {
 
 impl Recorder {
     /// A recorder for the page attached as `main_session` (target `main_frame`) in browser context `context_id`.
-    pub fn new(
-        requested_url: &str,
-        main_session: &str,
-        main_frame: &str,
-        context_id: &str,
-    ) -> Self {
+    pub fn new(requested_url: &str, main_session: &str, main_frame: &str, context_id: &str) -> Self {
         let mut sessions = HashMap::new();
         sessions.insert(main_session.to_string(), "page".to_string());
         Recorder {
@@ -296,18 +291,14 @@ impl Recorder {
             }
             "DOMStorage.domStorageItemsCleared" => {
                 let (sk, local) = storage_id(&p["storageId"]);
-                self.dom_storage
-                    .retain(|(s, l, _), _| !(s == &sk && *l == local));
+                self.dom_storage.retain(|(s, l, _), _| !(s == &sk && *l == local));
             }
             "Runtime.bindingCalled" if p["name"].as_str() == Some(BINDING) => self.on_binding(p),
             "Target.attachedToTarget" => {
                 let child = str_of(p, "sessionId");
                 let kind = str_of(&p["targetInfo"], "type");
                 self.sessions.insert(child.clone(), kind.clone());
-                actions.push(Action::SetupChild {
-                    session: child,
-                    kind,
-                });
+                actions.push(Action::SetupChild { session: child, kind });
             }
             "Target.targetCreated" if session.is_none() => {
                 let info = &p["targetInfo"];
@@ -315,11 +306,9 @@ impl Recorder {
                 let target = str_of(info, "targetId");
                 if ours && info["type"].as_str() == Some("page") && target != self.main_frame {
                     let url = str_of(info, "url");
-                    self.capture.popups.push(if url.is_empty() {
-                        "about:blank".into()
-                    } else {
-                        url
-                    });
+                    self.capture
+                        .popups
+                        .push(if url.is_empty() { "about:blank".into() } else { url });
                     actions.push(Action::ClosePopup { target_id: target });
                 }
             }
@@ -454,12 +443,7 @@ impl Recorder {
                     line: str_of(b, "cookieLine"),
                     reasons: b["blockedReasons"]
                         .as_array()
-                        .map(|a| {
-                            a.iter()
-                                .filter_map(Value::as_str)
-                                .map(str::to_string)
-                                .collect()
-                        })
+                        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
                         .unwrap_or_default(),
                 })
                 .filter(|b| !b.reasons.is_empty())
@@ -521,10 +505,7 @@ fn storage_id(id: &Value) -> (String, bool) {
         .as_str()
         .or_else(|| id["securityOrigin"].as_str())
         .unwrap_or_default();
-    (
-        key.to_string(),
-        id["isLocalStorage"].as_bool().unwrap_or(true),
-    )
+    (key.to_string(), id["isLocalStorage"].as_bool().unwrap_or(true))
 }
 
 /// Header object -> ordered pairs; values Chromium joined with `\n` (repeated headers) are split.
@@ -555,10 +536,7 @@ fn set_cookie_lines(headers: &[(String, String)]) -> Vec<String> {
 
 fn initiator(v: &Value) -> Initiator {
     let kind = v["type"].as_str().unwrap_or("other").to_string();
-    let mut url = v["url"]
-        .as_str()
-        .filter(|s| !s.is_empty())
-        .map(str::to_string);
+    let mut url = v["url"].as_str().filter(|s| !s.is_empty()).map(str::to_string);
     let mut line = v["lineNumber"].as_u64().map(|n| n as u32 + 1);
     if url.is_none() {
         // A script initiator: the innermost stack frame with a URL, following async parents.
@@ -601,9 +579,13 @@ mod tests {
         r.on_event(&ev("S", "Network.requestWillBeSent", doc));
         r.on_event(&ev("S", "Network.responseReceivedExtraInfo", json!({"requestId":"L1","statusCode":302,
             "headers":{"Location":"/b","Set-Cookie":"a=1; Path=/\nb=2"},"blockedCookies":[{"blockedReasons":["InvalidDomain"],"cookieLine":"c=3; Domain=z.example"}]})));
-        r.on_event(&ev("S", "Network.requestWillBeSent", json!({"requestId":"L1","frameId":"F","type":"Document","timestamp":10.25,"wallTime":1000.25,
+        r.on_event(&ev(
+            "S",
+            "Network.requestWillBeSent",
+            json!({"requestId":"L1","frameId":"F","type":"Document","timestamp":10.25,"wallTime":1000.25,
             "request":{"url":"https://a.example/b","method":"GET","headers":{}},"initiator":{"type":"other"},
-            "redirectResponse":{"status":302,"headers":{"location":"/b"}}})));
+            "redirectResponse":{"status":302,"headers":{"location":"/b"}}}),
+        ));
         r.on_event(&ev("S", "Network.responseReceived", json!({"requestId":"L1","type":"Document",
             "response":{"url":"https://a.example/b","status":200,"headers":{"content-type":"text/html"},"mimeType":"text/html"}})));
         r.on_event(&ev(
@@ -647,8 +629,12 @@ mod tests {
     #[test]
     fn binding_payloads_become_writes() {
         let mut r = Recorder::new("https://a.example/", "S", "F", "C");
-        r.on_event(&ev("S", "Network.requestWillBeSent", json!({"requestId":"L1","frameId":"F","type":"Document","timestamp":1.0,"wallTime":1000.0,
-            "request":{"url":"https://a.example/","method":"GET","headers":{}},"initiator":{"type":"other"}})));
+        r.on_event(&ev(
+            "S",
+            "Network.requestWillBeSent",
+            json!({"requestId":"L1","frameId":"F","type":"Document","timestamp":1.0,"wallTime":1000.0,
+            "request":{"url":"https://a.example/","method":"GET","headers":{}},"initiator":{"type":"other"}}),
+        ));
         let payload = json!({"t":"cookie","text":"k=v; max-age=60","s":"https://a.example/app.js","o":"https://a.example/","ts":1000500.0}).to_string();
         r.on_event(&ev(
             "S",

@@ -221,12 +221,7 @@ pub fn attribute(
         })
         .collect();
     out.sort_by(|a, b| {
-        (&a.domain, &a.name, &a.path, &a.partition_key).cmp(&(
-            &b.domain,
-            &b.name,
-            &b.path,
-            &b.partition_key,
-        ))
+        (&a.domain, &a.name, &a.path, &a.partition_key).cmp(&(&b.domain, &b.name, &b.path, &b.partition_key))
     });
     out
 }
@@ -234,8 +229,7 @@ pub fn attribute(
 /// Unix seconds as RFC 3339 (UTC, whole seconds).
 pub fn rfc3339(secs: f64) -> Option<String> {
     let t = OffsetDateTime::from_unix_timestamp(secs.floor() as i64).ok()?;
-    t.format(&time::format_description::well_known::Rfc3339)
-        .ok()
+    t.format(&time::format_description::well_known::Rfc3339).ok()
 }
 
 #[cfg(test)]

@@ -108,9 +108,7 @@ pub fn build_pass(name: &str, cap: &Capture, opts: ObserveOptions) -> Pass {
             party: parties.party(&host_of(&d.origin).unwrap_or_default()),
         })
         .collect();
-    indexeddb.sort_by(|a, b| {
-        (&a.origin, &a.partition, &a.name).cmp(&(&b.origin, &b.partition, &b.name))
-    });
+    indexeddb.sort_by(|a, b| (&a.origin, &a.partition, &a.name).cmp(&(&b.origin, &b.partition, &b.name)));
     indexeddb.dedup();
 
     let beacons: Vec<Beacon> = order
@@ -131,9 +129,7 @@ pub fn build_pass(name: &str, cap: &Capture, opts: ObserveOptions) -> Pass {
             out_of_process: f.out_of_process,
         })
         .collect();
-    frames.sort_by(|a, b| {
-        (a.parent.is_some(), &a.url, &a.id).cmp(&(b.parent.is_some(), &b.url, &b.id))
-    });
+    frames.sort_by(|a, b| (a.parent.is_some(), &a.url, &a.id).cmp(&(b.parent.is_some(), &b.url, &b.id)));
 
     let third_domains: std::collections::BTreeSet<&str> = hosts
         .iter()
@@ -262,18 +258,13 @@ fn beacon(raw: &RawRequest, r: &Request) -> Option<Beacon> {
         } else if size_reasons.is_empty() && img.body_len <= TINY_IMAGE_BYTES {
             size_reasons.push(format!("tiny image body ({} bytes)", img.body_len));
         }
-    } else if r.status == Some(204)
-        || (r.finished && raw.response_header("content-length") == Some("0"))
-    {
+    } else if r.status == Some(204) || (r.finished && raw.response_header("content-length") == Some("0")) {
         size_reasons.push("empty body".to_string());
     }
     if size_reasons.is_empty() {
         return None;
     }
-    size_reasons.push(format!(
-        "sent to third party {}",
-        registrable_domain(&r.host)
-    ));
+    size_reasons.push(format!("sent to third party {}", registrable_domain(&r.host)));
     size_reasons.push(format!("query parameters: {}", params.join(", ")));
     Some(make("pixel", size_reasons))
 }
@@ -284,16 +275,14 @@ fn hosts(requests: &[Request], cookies: &[Cookie]) -> Vec<HostInfo> {
         if r.host.is_empty() {
             continue;
         }
-        let e = map
-            .entry((r.party, r.host.clone()))
-            .or_insert_with(|| HostInfo {
-                host: r.host.clone(),
-                registrable_domain: registrable_domain(&r.host),
-                party: r.party,
-                requests: 0,
-                cookies_set: 0,
-                first_seen_ms: r.time_ms,
-            });
+        let e = map.entry((r.party, r.host.clone())).or_insert_with(|| HostInfo {
+            host: r.host.clone(),
+            registrable_domain: registrable_domain(&r.host),
+            party: r.party,
+            requests: 0,
+            cookies_set: 0,
+            first_seen_ms: r.time_ms,
+        });
         e.requests += 1;
         e.first_seen_ms = e.first_seen_ms.min(r.time_ms);
     }

@@ -1,0 +1,8 @@
+//! Integration tests: the real `crumbs` binary drives the real Chromium against the
+//! tests' own loopback HTTPS servers, with invented hostnames mapped to 127.0.0.1.
+//! All tests are in one binary (faster to link); modules by area.
+
+mod bad_input;
+mod cli;
+mod scan;
+mod support;
