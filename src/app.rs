@@ -38,7 +38,7 @@ pub struct ScanSettings {
 impl ScanSettings {
     fn from_args(b: &BrowserArgs, screenshot: Option<PathBuf>, har: Option<PathBuf>) -> Result<Self, Error> {
         let secs = |v: f64, flag: &str| {
-            if v.is_finite() && v >= 0.0 && v <= 86_400.0 {
+            if v.is_finite() && (0.0..=86_400.0).contains(&v) {
                 Ok(Duration::from_secs_f64(v))
             } else {
                 Err(Error::Other(format!(
@@ -168,13 +168,7 @@ pub fn build_report(
         .and_then(crate::classify::host_of)
         .map(|h| crate::classify::registrable_domain(&h));
     let ok = cap.navigation_error.is_none() && cap.document_status.is_some_and(|s| s < 400);
-    let mut problems = cap.problems.clone();
-    if cap.timeout_hit {
-        problems.push(format!(
-            "the page did not settle within {} s; observations may be incomplete (raise --timeout)",
-            s.page.timeout.as_secs_f64()
-        ));
-    }
+    let problems = cap.problems.clone();
     Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
@@ -345,11 +339,11 @@ async fn scan_command(args: &ScanArgs, quiet: bool) -> Result<i32, Error> {
     };
     if args.output == "-" {
         let mut stdout = std::io::stdout().lock();
-        if let Err(e) = stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()) {
-            if e.kind() != std::io::ErrorKind::BrokenPipe {
-                eprintln!("crumbs: error: cannot write to stdout: {e}");
-                code = EXIT_ERROR;
-            }
+        if let Err(e) = stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush())
+            && e.kind() != std::io::ErrorKind::BrokenPipe
+        {
+            eprintln!("crumbs: error: cannot write to stdout: {e}");
+            code = EXIT_ERROR;
         }
     } else {
         write_atomic(Path::new(&args.output), out.as_bytes())?;

@@ -2,7 +2,7 @@
 //!
 //! [`browser`] launches and closes Chromium, [`cdp`] is the DevTools connection,
 //! [`page`] loads one page and [`recorder`] turns its events into a raw [`Capture`]
-//! ([`model`]). HAR files are read and written in [`har`].
+//! ([`model`]). HAR 1.2 files are written by [`har`].
 
 pub mod browser;
 pub mod cdp;

@@ -141,10 +141,10 @@ async fn record(
     let tick = Duration::from_millis(50);
     loop {
         let now = Instant::now();
-        if let Some(t) = settle_until {
-            if now >= t {
-                break;
-            }
+        if let Some(t) = settle_until
+            && now >= t
+        {
+            break;
         }
         if now >= deadline {
             if settle_until.is_none() {
@@ -433,12 +433,10 @@ async fn collect(
                 limit,
             )
             .await
+            && let Some(k) = v["storageKey"].as_str()
+            && !keys.iter().any(|(_, kk)| kk == k)
         {
-            if let Some(k) = v["storageKey"].as_str() {
-                if !keys.iter().any(|(_, kk)| kk == k) {
-                    keys.push((sess.clone(), k.to_string()));
-                }
-            }
+            keys.push((sess.clone(), k.to_string()));
         }
     }
     let mut items: std::collections::BTreeMap<(String, bool, String), String> = Default::default();
@@ -510,20 +508,19 @@ async fn collect(
             limit,
         )
         .await
+        && let Some(Ok(id)) = v["result"]["value"].as_str().map(serde_json::from_str::<Value>)
     {
-        if let Some(Ok(id)) = v["result"]["value"].as_str().map(serde_json::from_str::<Value>) {
-            capture.page_identity = Some(PageIdentity {
-                user_agent: id["ua"].as_str().unwrap_or_default().to_string(),
-                webdriver: id["webdriver"].as_bool(),
-                brands: id["brands"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect(),
-            });
-        }
+        capture.page_identity = Some(PageIdentity {
+            user_agent: id["ua"].as_str().unwrap_or_default().to_string(),
+            webdriver: id["webdriver"].as_bool(),
+            brands: id["brands"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect(),
+        });
     }
 
     if opts.screenshot {

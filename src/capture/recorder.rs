@@ -207,14 +207,13 @@ impl Recorder {
                     if r.resource_type == "Image"
                         && small
                         && r.status.is_some_and(|s| (200..300).contains(&s))
+                        && let Some(s) = session
                     {
-                        if let Some(s) = session {
-                            actions.push(Action::ProbeImage {
-                                session: s.to_string(),
-                                request_id: id,
-                                hop: h,
-                            });
-                        }
+                        actions.push(Action::ProbeImage {
+                            session: s.to_string(),
+                            request_id: id,
+                            hop: h,
+                        });
                     }
                 }
             }
@@ -242,11 +241,11 @@ impl Recorder {
                     });
                 }
             }
-            "Page.loadEventFired" if session == Some(self.main_session.as_str()) => {
-                if !self.capture.load_fired {
-                    self.capture.load_fired = true;
-                    self.capture.load_ms = p["timestamp"].as_f64().map(|t| self.rel(t));
-                }
+            "Page.loadEventFired"
+                if session == Some(self.main_session.as_str()) && !self.capture.load_fired =>
+            {
+                self.capture.load_fired = true;
+                self.capture.load_ms = p["timestamp"].as_f64().map(|t| self.rel(t));
             }
             "Page.frameNavigated" => {
                 let f = &p["frame"];
@@ -342,17 +341,17 @@ impl Recorder {
             self.capture.nav_start_wall = wall;
         }
         let mut chain = Vec::new();
-        if p.get("redirectResponse").is_some_and(|r| !r.is_null()) {
-            if let Some(h) = self.last_hop(&id) {
-                self.apply_response(h, &p["redirectResponse"]);
-                let end = self.rel(ts);
-                let r = &mut self.requests[h];
-                r.redirect_to = Some(url.clone());
-                r.end_ms = Some(end);
-                r.finished = true;
-                chain = r.redirect_chain.clone();
-                chain.push(r.url.clone());
-            }
+        if p.get("redirectResponse").is_some_and(|r| !r.is_null())
+            && let Some(h) = self.last_hop(&id)
+        {
+            self.apply_response(h, &p["redirectResponse"]);
+            let end = self.rel(ts);
+            let r = &mut self.requests[h];
+            r.redirect_to = Some(url.clone());
+            r.end_ms = Some(end);
+            r.finished = true;
+            chain = r.redirect_chain.clone();
+            chain.push(r.url.clone());
         }
         let post_len = req["postData"].as_str().map(str::len).or_else(|| {
             req["postDataEntries"].as_array().map(|a| {

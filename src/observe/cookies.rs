@@ -72,10 +72,10 @@ pub fn requested_lifetime(line: &str, at: f64) -> Option<i64> {
             if let Ok(n) = v.parse::<i64>() {
                 max_age = Some(n);
             }
-        } else if k.eq_ignore_ascii_case("expires") {
-            if let Some(t) = parse_cookie_date(v) {
-                expires = Some(t - at.round() as i64);
-            }
+        } else if k.eq_ignore_ascii_case("expires")
+            && let Some(t) = parse_cookie_date(v)
+        {
+            expires = Some(t - at.round() as i64);
         }
     }
     max_age.or(expires)
@@ -88,10 +88,7 @@ pub fn parse_cookie_date(s: &str) -> Option<i64> {
     let mut month = None;
     let mut year = None;
     let mut hms = None;
-    for tok in cleaned
-        .split(|c: char| c == ' ' || c == ',')
-        .filter(|t| !t.is_empty())
-    {
+    for tok in cleaned.split([' ', ',']).filter(|t| !t.is_empty()) {
         if hms.is_none() && tok.contains(':') {
             let parts: Vec<&str> = tok.split(':').collect();
             if parts.len() == 3 {

@@ -248,10 +248,11 @@ fn beacon(raw: &RawRequest, r: &Request) -> Option<Beacon> {
     }
     let mut size_reasons = Vec::new();
     if let Some(img) = raw.image {
-        if let (Some(w), Some(h)) = (img.width, img.height) {
-            if w <= 2 && h <= 2 {
-                size_reasons.push(format!("{w}×{h} image"));
-            }
+        if let (Some(w), Some(h)) = (img.width, img.height)
+            && w <= 2
+            && h <= 2
+        {
+            size_reasons.push(format!("{w}×{h} image"));
         }
         if img.body_len == 0 {
             size_reasons.push("empty body".to_string());
@@ -266,6 +267,14 @@ fn beacon(raw: &RawRequest, r: &Request) -> Option<Beacon> {
     }
     size_reasons.push(format!("sent to third party {}", registrable_domain(&r.host)));
     size_reasons.push(format!("query parameters: {}", params.join(", ")));
+    if let Some(first) = raw.redirect_chain.first() {
+        let n = raw.redirect_chain.len();
+        let from = host_of(first).unwrap_or_default();
+        size_reasons.push(format!(
+            "reached through {n} redirect{} from {from}",
+            if n == 1 { "" } else { "s" }
+        ));
+    }
     Some(make("pixel", size_reasons))
 }
 
@@ -290,10 +299,10 @@ fn hosts(requests: &[Request], cookies: &[Cookie]) -> Vec<HostInfo> {
         if c.source != CookieSource::Http {
             continue;
         }
-        if let Some(h) = c.set_by.as_deref().and_then(host_of) {
-            if let Some(e) = map.values_mut().find(|e| e.host == h) {
-                e.cookies_set += 1;
-            }
+        if let Some(h) = c.set_by.as_deref().and_then(host_of)
+            && let Some(e) = map.values_mut().find(|e| e.host == h)
+        {
+            e.cookies_set += 1;
         }
     }
     map.into_values().collect()

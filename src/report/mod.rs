@@ -165,7 +165,7 @@ pub struct HostInfo {
     pub registrable_domain: String,
     pub party: Party,
     pub requests: usize,
-    /// Cookies in the jar whose domain is this host's registrable domain... set by responses of this host.
+    /// Cookies in the jar that responses from this host set.
     pub cookies_set: usize,
     /// When the host was first contacted, ms after navigation start.
     pub first_seen_ms: f64,

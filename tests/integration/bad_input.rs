@@ -249,3 +249,46 @@ fn dialogs_and_popups_are_dismissed_and_recorded() {
     let popups = validity(&out)["popups"].clone();
     assert_eq!(popups.as_array().unwrap().len(), 1, "{popups}");
 }
+
+#[test]
+fn ctrl_c_exits_130_and_leaves_nothing_behind() {
+    let f = fixture();
+    let mut args: Vec<String> = vec![
+        "scan".into(),
+        "https://ok.bad.test/hang".into(),
+        "--timeout".into(),
+        "60".into(),
+    ];
+    args.extend(chrome_args(&f.server));
+    let child = crumbs()
+        .args(&args)
+        .env("TMPDIR", f.tmp.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the browser is loading the page.
+    let t = Instant::now();
+    while !f.server.requests().iter().any(|r| r.path == "/hang") {
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "the scan never reached the page"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
+    assert!(t.elapsed() < Duration::from_secs(20));
+    assert_eq!(leftovers(f.tmp.path()), Vec::<std::path::PathBuf>::new());
+}

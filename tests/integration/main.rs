@@ -4,5 +4,6 @@
 
 mod bad_input;
 mod cli;
+mod demo;
 mod scan;
 mod support;
