@@ -21,5 +21,6 @@ pub mod demo;
 pub mod error;
 pub mod observe;
 pub mod report;
+pub mod signatures;
 
 pub use error::{Error, Result};
