@@ -164,6 +164,9 @@ pub struct JarCookie {
     /// The top-level site of a partitioned (CHIPS) cookie.
     pub partition_key: Option<String>,
     pub partition_cross_site: bool,
+    /// Known only from `Cookie` request headers (HAR input): attributes and lifetime unknown.
+    #[serde(default)]
+    pub request_only: bool,
 }
 
 /// A write through `document.cookie` or `Storage.setItem`, seen by the page hook.

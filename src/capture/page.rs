@@ -570,6 +570,7 @@ fn jar_cookie(c: &Value) -> JarCookie {
         same_site: c["sameSite"].as_str().map(str::to_string),
         partition_key,
         partition_cross_site,
+        request_only: false,
     }
 }
 

@@ -226,6 +226,9 @@ pub enum CookieSource {
     Js,
     /// In the jar, but no write was observed (e.g. set by a worker).
     Unknown,
+    /// Seen only in `Cookie` request headers (HAR input): where it came from and its
+    /// attributes and lifetime are unknown.
+    Request,
 }
 
 /// A cookie in the jar.

@@ -455,6 +455,7 @@ fn cookies(out: &mut Out, p: &Pass) {
             CookieSource::Http => "http",
             CookieSource::Js => "js",
             CookieSource::Unknown => "unknown",
+            CookieSource::Request => "request",
         };
         let note = c.set_by.as_ref().map(|by| match c.set_at_ms {
             Some(t) => format!("set at {} by {by}", ms(t)),
