@@ -6,15 +6,19 @@
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
 
 use crate::capture::{Browser, BrowserConfig, BrowserIdentity, Capture, PageOptions, capture_page, har};
-use crate::cli::{BrowserArgs, Cli, Command, DemoArgs, Format, ScanArgs};
+use crate::classify::attribute::{attribute_pass, site_owner};
+use crate::cli::{AnalysisArgs, BrowserArgs, Cli, Command, DemoArgs, Format, ScanArgs};
 use crate::error::Error;
 use crate::observe::{ObserveOptions, build_pass};
 use crate::report::{self, *};
+use crate::signatures::SignatureIndex;
+use crate::signatures::lists::FilterLists;
 
 /// Exit code: success.
 pub const EXIT_OK: i32 = 0;
@@ -33,10 +37,59 @@ pub struct ScanSettings {
     pub show_values: bool,
     pub screenshot: Option<PathBuf>,
     pub har: Option<PathBuf>,
+    pub analysis: Analysis,
+}
+
+/// The signatures and filter lists items are attributed with.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    pub signatures: Arc<SignatureIndex>,
+    pub lists: Option<Arc<FilterLists>>,
+    /// Extra signature sources loaded (file names).
+    pub sources: Vec<String>,
+    /// Known DNS aliases (first-party host, CNAME target), from imported lists.
+    pub cnames: Vec<(String, String)>,
+}
+
+impl Analysis {
+    /// Loads the built-in signatures, the user's extra sources and filter lists.
+    pub fn load(args: &AnalysisArgs) -> Result<Analysis, Error> {
+        Analysis::load_with(args, &[])
+    }
+
+    /// [`Analysis::load`] plus signature files given as (name, TOML text).
+    pub fn load_with(args: &AnalysisArgs, texts: &[(&str, &str)]) -> Result<Analysis, Error> {
+        let signatures = crate::signatures::load_index_with(&args.signatures, texts)?;
+        let lists = if args.lists.is_empty() {
+            None
+        } else {
+            Some(Arc::new(FilterLists::load(&args.lists)?))
+        };
+        let mut cnames = Vec::new();
+        for p in &args.signatures {
+            cnames.extend(crate::signatures::cnames_of(p));
+        }
+        Ok(Analysis {
+            signatures: Arc::new(signatures),
+            lists,
+            sources: args
+                .signatures
+                .iter()
+                .map(|p| p.display().to_string())
+                .chain(texts.iter().map(|(n, _)| n.to_string()))
+                .collect(),
+            cnames,
+        })
+    }
 }
 
 impl ScanSettings {
-    fn from_args(b: &BrowserArgs, screenshot: Option<PathBuf>, har: Option<PathBuf>) -> Result<Self, Error> {
+    fn from_args(
+        b: &BrowserArgs,
+        screenshot: Option<PathBuf>,
+        har: Option<PathBuf>,
+        analysis: Analysis,
+    ) -> Result<Self, Error> {
         let secs = |v: f64, flag: &str| {
             if v.is_finite() && (0.0..=86_400.0).contains(&v) {
                 Ok(Duration::from_secs_f64(v))
@@ -65,6 +118,7 @@ impl ScanSettings {
             show_values: b.show_values,
             screenshot,
             har,
+            analysis,
         })
     }
 }
@@ -79,6 +133,7 @@ pub async fn run(cli: Cli) -> i32 {
             print!("{}", report::json_schema());
             Ok(EXIT_OK)
         }
+        Command::Signatures(cmd) => crate::signatures::cli::run(&cmd),
     };
     match result {
         Ok(code) => code,
@@ -154,19 +209,22 @@ pub fn build_report(
     duration: Duration,
     s: &ScanSettings,
 ) -> Report {
-    let pass = build_pass(
+    let mut pass = build_pass(
         "initial",
         cap,
         ObserveOptions {
             show_values: s.show_values,
         },
     );
-    let first_party = cap
+    let site_host = cap
         .final_url
         .as_deref()
         .or(Some(cap.requested_url.as_str()))
-        .and_then(crate::classify::host_of)
-        .map(|h| crate::classify::registrable_domain(&h));
+        .and_then(crate::classify::host_of);
+    let first_party = site_host.as_deref().map(crate::classify::registrable_domain);
+    let a = &s.analysis;
+    let host = site_host.clone().unwrap_or_default();
+    attribute_pass(&mut pass, &a.signatures, a.lists.as_deref(), &host, &a.cnames);
     let ok = cap.navigation_error.is_none() && cap.document_status.is_some_and(|s| s < 400);
     let problems = cap.problems.clone();
     Report {
@@ -185,7 +243,18 @@ pub fn build_report(
                 .format(&time::format_description::well_known::Rfc3339)
                 .unwrap_or_default(),
             duration_ms: duration.as_millis() as u64,
-            source: "browser".into(),
+            source: if identity.is_some() {
+                "browser".into()
+            } else {
+                "har".into()
+            },
+            site_owner: site_owner(&a.signatures, &host),
+            signatures: SignatureInfo {
+                version: a.signatures.version().to_string(),
+                vendors: a.signatures.vendors().len(),
+                extra_sources: a.sources.clone(),
+                lists: a.lists.as_ref().map(|l| l.names().to_vec()).unwrap_or_default(),
+            },
             browser: identity.map(|id| BrowserInfo {
                 executable: id.executable.clone(),
                 product: id.product.clone(),
@@ -316,7 +385,9 @@ fn report_problem(r: &Report) -> Option<String> {
 }
 
 async fn scan_command(args: &ScanArgs, quiet: bool) -> Result<i32, Error> {
-    let settings = ScanSettings::from_args(&args.browser, args.screenshot.clone(), args.har.clone())?;
+    let analysis = Analysis::load(&args.analysis)?;
+    let settings =
+        ScanSettings::from_args(&args.browser, args.screenshot.clone(), args.har.clone(), analysis)?;
     let urls = args
         .urls
         .iter()
@@ -396,7 +467,9 @@ async fn demo_command(args: &DemoArgs, quiet: bool) -> Result<i32, Error> {
         .map_err(|e| Error::Other(format!("cannot start the demo web server: {e}")))?;
     let mut browser_args = args.browser.clone();
     browser_args.chrome_args.extend(demo.chrome_args());
-    let settings = ScanSettings::from_args(&browser_args, args.screenshot.clone(), args.har.clone())?;
+    let analysis = Analysis::load_with(&args.analysis, &[crate::demo::site::DEMO_SIGNATURES])?;
+    let settings =
+        ScanSettings::from_args(&browser_args, args.screenshot.clone(), args.har.clone(), analysis)?;
     let url = demo.start_url();
     say(
         quiet,

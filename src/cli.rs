@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// crumbs — what a website stores and sends, and who is behind it.
 #[derive(Debug, Parser)]
-#[command(name = "crumbs", version, about, long_about = None, propagate_version = true, args_override_self = true)]
+#[command(name = "crumbs", version = crate::VERSION, about, long_about = None, propagate_version = true, args_override_self = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -27,6 +27,59 @@ pub enum Command {
     Demo(DemoArgs),
     /// Print the JSON Schema of the report.
     Schema,
+    /// Inspect the signature database: what matches a URL, host or cookie name, and counts.
+    #[command(subcommand)]
+    Signatures(SignaturesCommand),
+}
+
+/// `crumbs signatures …`.
+#[derive(Debug, Subcommand)]
+pub enum SignaturesCommand {
+    /// Show which signatures match a URL, a host, or a cookie / storage-key name, and why.
+    Explain {
+        /// A URL (`https://…`), a host name, or a cookie or storage-key name.
+        query: String,
+        #[command(flatten)]
+        analysis: AnalysisArgs,
+    },
+    /// Count vendors, patterns and categories.
+    Stats {
+        #[command(flatten)]
+        analysis: AnalysisArgs,
+    },
+    /// Convert a standard list into crumbs' signature format (TOML on stdout).
+    Import {
+        /// The source format.
+        #[arg(value_enum)]
+        format: ImportFormat,
+        /// The file (for Ghostery also a TrackerDB `db/` folder).
+        file: PathBuf,
+    },
+}
+
+/// Formats `crumbs signatures import` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportFormat {
+    /// Open Cookie Database CSV (Apache-2.0).
+    Ocd,
+    /// DuckDuckGo Tracker Radar blocklist `tds.json` (CC BY-NC-SA: your own copy).
+    Tds,
+    /// Disconnect `services.json` (CC BY-NC-SA: your own copy).
+    Disconnect,
+    /// Ghostery TrackerDB (CC BY-NC-SA: your own copy).
+    Ghostery,
+}
+
+/// Signature and filter-list sources, shared by the commands that attribute.
+#[derive(Debug, Clone, Default, Args)]
+pub struct AnalysisArgs {
+    /// Load extra signatures (repeatable): crumbs TOML, Open Cookie Database CSV, DuckDuckGo
+    /// `tds.json`, Disconnect `services.json` or Ghostery TrackerDB; the format is detected.
+    #[arg(long = "signatures", value_name = "FILE")]
+    pub signatures: Vec<PathBuf>,
+    /// Match requests against a filter list in Adblock Plus syntax (repeatable), e.g. EasyPrivacy.
+    #[arg(long = "list", value_name = "FILE")]
+    pub lists: Vec<PathBuf>,
 }
 
 /// Report formats.
@@ -62,8 +115,11 @@ pub struct BrowserArgs {
 #[derive(Debug, Clone, Args)]
 pub struct ScanArgs {
     /// URLs to scan (`https://` is assumed when no scheme is given). Several URLs give a JSON array.
-    #[arg(required = true, value_name = "URL")]
+    #[arg(required_unless_present = "from_har", value_name = "URL")]
     pub urls: Vec<String>,
+    /// Analyse a HAR 1.2 file instead of loading a page (no browser is started).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["urls", "screenshot", "har"])]
+    pub from_har: Option<PathBuf>,
     /// Write the report to FILE (`-` for stdout).
     #[arg(short, long, value_name = "FILE", default_value = "-")]
     pub output: String,
@@ -78,6 +134,8 @@ pub struct ScanArgs {
     pub har: Option<PathBuf>,
     #[command(flatten)]
     pub browser: BrowserArgs,
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
 }
 
 /// `crumbs demo`.
@@ -94,6 +152,8 @@ pub struct DemoArgs {
     pub screenshot: Option<PathBuf>,
     #[command(flatten)]
     pub browser: BrowserArgs,
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
 }
 
 #[cfg(test)]

@@ -24,3 +24,11 @@ pub mod report;
 pub mod signatures;
 
 pub use error::{Error, Result};
+
+/// The version `--version` prints: the tool's and the signature database's.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (signatures ",
+    env!("CRUMBS_SIGDB_VERSION"),
+    ")"
+);

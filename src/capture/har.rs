@@ -520,6 +520,8 @@ mod tests {
                 started_at: "2023-11-14T22:13:20Z".into(),
                 duration_ms: 1000,
                 source: "browser".into(),
+                site_owner: None,
+                signatures: SignatureInfo::default(),
                 browser: Some(BrowserInfo {
                     executable: "/usr/bin/chromium".into(),
                     product: "Chrome/156.0.8078.79".into(),

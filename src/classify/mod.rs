@@ -4,6 +4,8 @@
 //! so `shop.co.uk` and `cdn.shop.co.uk` are one party while `a.github.io` and
 //! `b.github.io` are two. IP addresses and single-label hosts are their own party.
 
+pub mod attribute;
+
 use serde::{Deserialize, Serialize};
 
 /// Whether a host belongs to the site that was scanned.

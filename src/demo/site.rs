@@ -20,6 +20,9 @@ use ring::rand::SecureRandom as _;
 
 use super::server::{Handler, Request, Response, ServerError, SiteServer};
 
+/// Signatures of the demo web's invented vendors: (name, TOML), loaded by `crumbs demo`.
+pub const DEMO_SIGNATURES: (&str, &str) = ("demo/signatures.toml", include_str!("signatures.toml"));
+
 /// The first-party shop.
 pub const SHOP_HOST: &str = "www.brightbasket.example";
 /// Where a scan of the demo starts.

@@ -91,6 +91,7 @@ pub fn build_pass(name: &str, cap: &Capture, opts: ObserveOptions) -> Pass {
                 party: parties.party(&host),
                 written_by: writer.and_then(|w| w.script.clone()),
                 written_at_ms: writer.map(|w| round1(w.time_ms)),
+                vendor: None,
             }
         })
         .collect();
@@ -149,6 +150,7 @@ pub fn build_pass(name: &str, cap: &Capture, opts: ObserveOptions) -> Pass {
         indexeddb_databases: indexeddb.len(),
         beacons: beacons.iter().filter(|b| b.kind == "beacon").count(),
         pixels: beacons.iter().filter(|b| b.kind == "pixel").count(),
+        ..PassSummary::default()
     };
 
     Pass {
@@ -156,6 +158,7 @@ pub fn build_pass(name: &str, cap: &Capture, opts: ObserveOptions) -> Pass {
         load_ms: cap.load_ms.map(round1),
         summary,
         hosts,
+        third_parties: Vec::new(),
         requests,
         cookies,
         blocked_cookies: blocked,
@@ -215,6 +218,8 @@ fn request(r: &RawRequest, id: &str, parties: &PartyClassifier, opts: ObserveOpt
         duration_ms: r.end_ms.map(|e| round1(e - r.start_ms)),
         finished: r.finished,
         failure: r.failure.clone(),
+        vendor: None,
+        lists: Vec::new(),
     }
 }
 
@@ -228,6 +233,7 @@ fn beacon(raw: &RawRequest, r: &Request) -> Option<Beacon> {
         party: r.party,
         time_ms: r.time_ms,
         reasons,
+        vendor: None,
     };
     if r.resource_type == "Ping" {
         let why = if raw.request_header("ping-to").is_some() {
@@ -291,6 +297,8 @@ fn hosts(requests: &[Request], cookies: &[Cookie]) -> Vec<HostInfo> {
             requests: 0,
             cookies_set: 0,
             first_seen_ms: r.time_ms,
+            vendor: None,
+            cname_cloaking: None,
         });
         e.requests += 1;
         e.first_seen_ms = e.first_seen_ms.min(r.time_ms);

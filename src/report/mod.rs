@@ -46,8 +46,24 @@ pub struct Scan {
     /// `browser` for a live scan, `har` for an imported capture.
     pub source: String,
     pub browser: Option<BrowserInfo>,
+    /// The company that owns the scanned site, when the signatures know its domain.
+    pub site_owner: Option<String>,
+    /// The signature database and filter lists used.
+    pub signatures: SignatureInfo,
     pub options: ScanOptions,
     pub validity: Validity,
+}
+
+/// Provenance of the attributions.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct SignatureInfo {
+    /// Version of the signature database (built-in, `+N` when N extra sources were loaded).
+    pub version: String,
+    pub vendors: usize,
+    /// Extra signature sources given with `--signatures`.
+    pub extra_sources: Vec<String>,
+    /// Filter lists given with `--list`.
+    pub lists: Vec<String>,
 }
 
 /// The browser used and how it presented itself.
@@ -127,6 +143,8 @@ pub struct Pass {
     pub summary: PassSummary,
     /// Hosts contacted, first party first.
     pub hosts: Vec<HostInfo>,
+    /// Third parties by registrable domain, with their vendor, first contact first.
+    pub third_parties: Vec<ThirdParty>,
     /// Every request hop, by start time.
     pub requests: Vec<Request>,
     /// The cookie jar at the end of the pass.
@@ -156,6 +174,12 @@ pub struct PassSummary {
     pub indexeddb_databases: usize,
     pub beacons: usize,
     pub pixels: usize,
+    /// Requests, cookies and storage items attributed to a vendor.
+    pub attributed_requests: usize,
+    pub attributed_cookies: usize,
+    pub attributed_storage_items: usize,
+    /// Distinct vendors seen.
+    pub vendors: usize,
 }
 
 /// A host contacted during the pass.
@@ -169,6 +193,9 @@ pub struct HostInfo {
     pub cookies_set: usize,
     /// When the host was first contacted, ms after navigation start.
     pub first_seen_ms: f64,
+    pub vendor: Option<Attribution>,
+    /// For a first-party host that is a DNS alias (CNAME) of a tracker's host: the tracker.
+    pub cname_cloaking: Option<Attribution>,
 }
 
 /// What caused a request.
@@ -214,6 +241,9 @@ pub struct Request {
     /// Finished successfully (`false` with no failure: still open when the pass ended).
     pub finished: bool,
     pub failure: Option<String>,
+    pub vendor: Option<Attribution>,
+    /// Filter-list rules (`--list`) that matched this request.
+    pub lists: Vec<crate::signatures::lists::ListHit>,
 }
 
 /// Where a cookie came from.
@@ -261,6 +291,7 @@ pub struct Cookie {
     pub set_by_request: Option<String>,
     /// When it was set, ms after navigation start.
     pub set_at_ms: Option<f64>,
+    pub vendor: Option<Attribution>,
 }
 
 /// A `Set-Cookie` header Chromium refused to store.
@@ -291,6 +322,7 @@ pub struct StorageItem {
     /// The script that wrote it, where the hook saw the write.
     pub written_by: Option<String>,
     pub written_at_ms: Option<f64>,
+    pub vendor: Option<Attribution>,
 }
 
 /// An IndexedDB database.
@@ -315,6 +347,7 @@ pub struct Beacon {
     pub time_ms: f64,
     /// Why it was judged a beacon or pixel.
     pub reasons: Vec<String>,
+    pub vendor: Option<Attribution>,
 }
 
 /// A frame of the page.
@@ -325,6 +358,66 @@ pub struct Frame {
     pub url: String,
     /// A cross-site iframe in its own renderer process.
     pub out_of_process: bool,
+}
+
+/// Who is behind an item, and the evidence for it. Items nothing matches carry no
+/// attribution (`vendor: null`): crumbs never guesses.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Attribution {
+    /// The signature id, e.g. `google-analytics`.
+    pub vendor: String,
+    /// The vendor's name.
+    pub name: String,
+    /// The company that owns the vendor.
+    pub owner: String,
+    /// The vendor's category (`advertising`, `analytics`, `session-replay`, …).
+    pub category: String,
+    /// For cookie and storage-key matches: the purpose the signature gives the name
+    /// (`necessary`, `preferences`, `statistics`, `marketing`, `unclassified`).
+    pub purpose: Option<String>,
+    /// For cookie matches: the vendor's typical lifetime for it, in seconds (0 = session).
+    pub typical_lifetime_secs: Option<u64>,
+    /// Why: each piece names the kind of match, what matched and where the signature is.
+    pub evidence: Vec<Evidence>,
+}
+
+/// One reason for an attribution.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Evidence {
+    /// `domain` (the host is one of the vendor's domains), `beacon` (a known pixel or
+    /// beacon endpoint), `cookie-name`, `storage-key` (a name pattern), `cookie-domain`
+    /// (the cookie is stored for the vendor's domain), `set-by` (the response or script
+    /// that set it is the vendor's), `storage-origin`, `written-by`, `cname` (a
+    /// first-party host that is an alias of the vendor's host).
+    pub kind: String,
+    /// What matched: the domain entry, the name pattern, the endpoint, the setter URL.
+    pub matched: String,
+    /// Where the signature is defined: `signatures/vendors/analytics.toml:12`, or the imported file.
+    pub source: String,
+}
+
+/// A third party (registrable domain) contacted during a pass.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct ThirdParty {
+    /// Registrable domain.
+    pub domain: String,
+    /// The main vendor on this domain (the one with most requests), or null when unattributed.
+    pub vendor: Option<String>,
+    pub vendor_name: Option<String>,
+    pub owner: Option<String>,
+    pub category: Option<String>,
+    /// Every vendor seen on this domain.
+    pub vendors: Vec<String>,
+    /// The same company owns the scanned site (e.g. YouTube on google.com).
+    pub same_owner_as_site: bool,
+    pub hosts: usize,
+    pub requests: usize,
+    /// Cookies stored for this domain.
+    pub cookies: usize,
+    /// Requests a filter list (`--list`) matched.
+    pub list_matches: usize,
+    /// First contact, ms after navigation start.
+    pub first_seen_ms: f64,
 }
 
 /// The JSON Schema of [`Report`], pretty-printed with a trailing newline.

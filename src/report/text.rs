@@ -361,6 +361,9 @@ fn partitioned(partition: Option<&str>) -> Option<String> {
 
 /// Third-party hosts of the pass, grouped by registrable domain.
 fn third_parties(out: &mut Out, p: &Pass) {
+    if !p.third_parties.is_empty() {
+        return attributed_third_parties(out, p);
+    }
     struct Domain {
         hosts: usize,
         requests: usize,
@@ -401,6 +404,45 @@ fn third_parties(out: &mut Out, p: &Pass) {
             d.cookies.to_string(),
             ms(d.first_seen),
         ])
+    }))
+    .print(out);
+}
+
+/// The third-party table with vendors, from the attribution step.
+fn attributed_third_parties(out: &mut Out, p: &Pass) {
+    Table::new(&[
+        Col::left("DOMAIN", 14),
+        Col::left("VENDOR", 14),
+        Col::left("CATEGORY", 10),
+        Col::right("REQUESTS", 8),
+        Col::right("COOKIES", 7),
+        Col::right("FIRST SEEN", 10),
+    ])
+    .rows(p.third_parties.iter().map(|t| {
+        let vendor = t.vendor_name.clone().unwrap_or_else(|| "(unattributed)".into());
+        let mut notes = Vec::new();
+        if t.vendors.len() > 1 {
+            notes.push(format!("also: {}", t.vendors[1..].join(", ")));
+        }
+        if let Some(o) = &t.owner {
+            if t.same_owner_as_site {
+                notes.push(format!("same owner as the site: {o}"));
+            }
+        }
+        if t.list_matches > 0 {
+            notes.push(format!("{} request(s) on a filter list", t.list_matches));
+        }
+        Row {
+            cells: vec![
+                t.domain.clone(),
+                vendor,
+                t.category.clone().unwrap_or_else(|| "-".into()),
+                t.requests.to_string(),
+                t.cookies.to_string(),
+                ms(t.first_seen_ms),
+            ],
+            note: (!notes.is_empty()).then(|| notes.join(" · ")),
+        }
     }))
     .print(out);
 }
@@ -457,10 +499,19 @@ fn cookies(out: &mut Out, p: &Pass) {
             CookieSource::Unknown => "unknown",
             CookieSource::Request => "request",
         };
-        let note = c.set_by.as_ref().map(|by| match c.set_at_ms {
+        let setter = c.set_by.as_ref().map(|by| match c.set_at_ms {
             Some(t) => format!("set at {} by {by}", ms(t)),
             None => format!("set by {by}"),
         });
+        let vendor = c.vendor.as_ref().map(|v| match &v.purpose {
+            Some(purpose) => format!("{} ({purpose})", v.name),
+            None => v.name.clone(),
+        });
+        let note = match (vendor, setter) {
+            (Some(v), Some(s)) => Some(format!("{v} · {s}")),
+            (Some(v), None) => Some(v),
+            (None, s) => s,
+        };
         Row {
             cells: vec![
                 nonempty(&c.name, "(no name)"),
@@ -686,6 +737,7 @@ mod tests {
             set_by: None,
             set_by_request: None,
             set_at_ms: None,
+            vendor: None,
         }
     }
 
@@ -697,6 +749,8 @@ mod tests {
             requests,
             cookies_set: 0,
             first_seen_ms: first,
+            vendor: None,
+            cname_cloaking: None,
         }
     }
 
@@ -738,6 +792,8 @@ mod tests {
                 started_at: "2026-11-23T14:39:36Z".into(),
                 duration_ms: 3_240,
                 source: "browser".into(),
+                site_owner: None,
+                signatures: SignatureInfo::default(),
                 browser: Some(BrowserInfo {
                     executable: "/usr/bin/chromium".into(),
                     product: "Chrome/156.0.8078.79".into(),
@@ -783,6 +839,7 @@ mod tests {
                     indexeddb_databases: 1,
                     beacons: 2,
                     pixels: 3,
+                    ..PassSummary::default()
                 },
                 hosts: vec![
                     host("www.brightbasket.example", Party::First, 8, 0.0),
@@ -790,6 +847,7 @@ mod tests {
                     host("cdn.tagpulse.example", Party::Third, 3, 95.5),
                     host("collect.tagpulse.example", Party::Third, 4, 210.0),
                 ],
+                third_parties: vec![],
                 requests: vec![],
                 cookies: vec![al, js, session],
                 blocked_cookies: vec![],
@@ -804,6 +862,7 @@ mod tests {
                         party: Party::First,
                         written_by: Some("https://www.brightbasket.example/app.js".into()),
                         written_at_ms: Some(300.0),
+                        vendor: None,
                     },
                     StorageItem {
                         origin: "https://widget.example".into(),
@@ -815,6 +874,7 @@ mod tests {
                         party: Party::Third,
                         written_by: None,
                         written_at_ms: None,
+                        vendor: None,
                     },
                 ],
                 indexeddb: vec![],
@@ -830,6 +890,7 @@ mod tests {
                         "sent to third party adloop.example".into(),
                         "query parameters: uid, ev, ts, cb, page, referrer, screen, lang".into(),
                     ],
+                    vendor: None,
                 }],
                 frames: vec![],
             }],

@@ -353,7 +353,7 @@ pub fn host_within(host: &str, entry: &str) -> bool {
 /// `path` starts with `prefix` at a path boundary or anywhere a prefix ends in a separator.
 fn path_has_prefix(path: &str, prefix: &str) -> bool {
     match path.strip_prefix(prefix) {
-        Some(rest) => prefix.ends_with('/') || rest.is_empty() || rest.starts_with(['/', '?', ';', '.', '&']),
+        Some(rest) => prefix.ends_with('/') || rest.is_empty() || rest.starts_with(['/', '?', ';', '&']),
         None => false,
     }
 }
@@ -495,6 +495,7 @@ cookies = [
         );
         assert!(ix.match_beacon("www.acme.example", "/px?x=1").is_some());
         assert!(ix.match_beacon("www.acme.example", "/pxl").is_none());
+        assert!(ix.match_beacon("www.acme.example", "/px.js").is_none());
         assert!(ix.match_beacon("track.acme.example", "/t/abc").is_some());
         assert!(ix.match_beacon("www.site.test", "/px").is_none());
     }

@@ -6,6 +6,7 @@
 //! `--signatures FILE` (our TOML, DuckDuckGo TDS, Disconnect `services.json`, Ghostery
 //! TrackerDB, the Open Cookie Database CSV) and `--list FILE` (Adblock Plus syntax).
 
+pub mod cli;
 pub mod import;
 pub mod index;
 pub mod lists;
@@ -82,6 +83,11 @@ pub fn builtin_index() -> Result<&'static SignatureIndex, Error> {
 /// The built-in vendors plus the user's extra sources (`--signatures FILE`), compiled.
 /// Built-in entries win over imported ones.
 pub fn load_index(extra: &[impl AsRef<Path>]) -> Result<SignatureIndex, Error> {
+    load_index_with(extra, &[])
+}
+
+/// [`load_index`] plus signature files given as text: (name, TOML in crumbs' format).
+pub fn load_index_with(extra: &[impl AsRef<Path>], texts: &[(&str, &str)]) -> Result<SignatureIndex, Error> {
     let mut vendors = builtin_vendors().map_err(|e| {
         Error::Other(format!(
             "the built-in signature database is invalid:\n{}",
@@ -94,6 +100,11 @@ pub fn load_index(extra: &[impl AsRef<Path>]) -> Result<SignatureIndex, Error> {
         let imported = import::load_file(path, &mut seen)?;
         vendors.extend(imported);
     }
+    for (name, text) in texts {
+        let v = load::parse_file(name, text, name, &mut seen)
+            .map_err(|e| Error::Other(e.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")))?;
+        vendors.extend(v);
+    }
     let vendors = load::merge_same_as(vendors)
         .map_err(|e| Error::Other(e.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")))?;
     let version = if extra.is_empty() {
@@ -102,4 +113,10 @@ pub fn load_index(extra: &[impl AsRef<Path>]) -> Result<SignatureIndex, Error> {
         format!("{DB_VERSION}+{}", extra.len())
     };
     Ok(SignatureIndex::new(vendors, &version))
+}
+
+/// DNS aliases (first-party host, CNAME target) a user-supplied file carries (DuckDuckGo
+/// TDS has a `cnames` map); empty for other files.
+pub fn cnames_of(_path: &Path) -> Vec<(String, String)> {
+    Vec::new()
 }

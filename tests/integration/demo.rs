@@ -111,7 +111,7 @@ fn demo_scans_the_demo_web_and_reports_every_item() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|b| b["host"] == "px.adloop.example")
+        .find(|b| b["url"] == "https://px.adloop.example/p2.gif?synced=1")
         .unwrap();
     assert_eq!(
         sync["reasons"].as_array().unwrap().last().unwrap(),
@@ -127,9 +127,35 @@ fn demo_scans_the_demo_web_and_reports_every_item() {
         kinds,
         vec![
             ("pixel", "px.adloop.example"),
+            ("pixel", "px.adloop.example"),
             ("beacon", "collect.tagpulse.example"),
-            ("pixel", "in.heatmapr.example")
+            ("beacon", "in.heatmapr.example"),
+            ("pixel", "in.heatmapr.example"),
         ]
     );
+    // Every beacon is attributed to its (invented) vendor; the shop's own cookies are not.
+    for b in p["beacons"].as_array().unwrap() {
+        assert!(
+            b["vendor"]["vendor"].as_str().unwrap().starts_with("demo-"),
+            "{b:#}"
+        );
+    }
+    assert_eq!(
+        one(cookies, "name", "_tp_id")["vendor"]["vendor"],
+        "demo-tagpulse"
+    );
+    assert_eq!(
+        one(cookies, "name", "_tp_id")["vendor"]["evidence"][0]["kind"],
+        "cookie-name"
+    );
+    assert_eq!(one(cookies, "name", "bb_session")["vendor"], Value::Null);
+    let tps: Vec<&str> = p["third_parties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["vendor"].as_str().unwrap())
+        .collect();
+    assert_eq!(tps.len(), 6);
+    assert!(tps.contains(&"demo-heatmapr"));
     assert_eq!(leftovers(work.path()), Vec::<std::path::PathBuf>::new());
 }
