@@ -384,7 +384,76 @@ fn report_problem(r: &Report) -> Option<String> {
     }
 }
 
+/// Runs the whole pipeline after capture on a HAR file's text and builds its report.
+pub fn analyse_har(text: &str, file: &str, analysis: &Analysis, show_values: bool) -> Result<Report, Error> {
+    let cap = crate::capture::har_import::capture_from_har(text, file)
+        .map_err(|e| Error::Other(format!("cannot use the HAR file: {e}")))?;
+    let started = OffsetDateTime::from_unix_timestamp(cap.nav_start_wall.floor() as i64)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let duration = Duration::from_secs_f64((cap.collected_wall - cap.nav_start_wall).clamp(0.0, 1e9));
+    let settings = ScanSettings {
+        browser: BrowserConfig::default(),
+        page: PageOptions {
+            timeout: Duration::ZERO,
+            wait: Duration::ZERO,
+            screenshot: false,
+        },
+        show_values,
+        screenshot: None,
+        har: None,
+        analysis: analysis.clone(),
+    };
+    let mut report = build_report(&cap, None, started, duration, &settings);
+    report.scan.options.timeout_secs = 0.0;
+    Ok(report)
+}
+
+fn from_har_command(args: &ScanArgs, path: &Path, quiet: bool) -> Result<i32, Error> {
+    let analysis = Analysis::load(&args.analysis)?;
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let text = crate::capture::har_import::decode_har_bytes(&bytes);
+    let report = analyse_har(
+        &text,
+        &path.display().to_string(),
+        &analysis,
+        args.browser.show_values,
+    )?;
+    say(
+        quiet,
+        format_args!(
+            "crumbs: analysed {} ({} requests)",
+            path.display(),
+            report.passes[0].requests.len()
+        ),
+    );
+    let out = match args.format {
+        Format::Json => serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
+        Format::Text => report::text::render(&report),
+    };
+    emit(&args.output, &out, quiet)
+}
+
+/// Writes a rendered report to stdout (`-`) or a file; returns the exit code.
+fn emit(output: &str, out: &str, quiet: bool) -> Result<i32, Error> {
+    if output == "-" {
+        let mut stdout = std::io::stdout().lock();
+        if let Err(e) = stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush())
+            && e.kind() != std::io::ErrorKind::BrokenPipe
+        {
+            eprintln!("crumbs: error: cannot write to stdout: {e}");
+            return Ok(EXIT_ERROR);
+        }
+    } else {
+        write_atomic(Path::new(output), out.as_bytes())?;
+        say(quiet, format_args!("crumbs: report written to {output}"));
+    }
+    Ok(EXIT_OK)
+}
+
 async fn scan_command(args: &ScanArgs, quiet: bool) -> Result<i32, Error> {
+    if let Some(path) = &args.from_har {
+        return from_har_command(args, path, quiet);
+    }
     let analysis = Analysis::load(&args.analysis)?;
     let settings =
         ScanSettings::from_args(&args.browser, args.screenshot.clone(), args.har.clone(), analysis)?;
@@ -393,7 +462,7 @@ async fn scan_command(args: &ScanArgs, quiet: bool) -> Result<i32, Error> {
         .iter()
         .map(|u| parse_target_url(u))
         .collect::<Result<Vec<_>, _>>()?;
-    let (reports, mut code) = scan_many(&urls, &settings, quiet).await?;
+    let (reports, code) = scan_many(&urls, &settings, quiet).await?;
     if reports.is_empty() {
         return Ok(EXIT_ERROR);
     }
@@ -408,19 +477,8 @@ async fn scan_command(args: &ScanArgs, quiet: bool) -> Result<i32, Error> {
             .collect::<Vec<_>>()
             .join("\n"),
     };
-    if args.output == "-" {
-        let mut stdout = std::io::stdout().lock();
-        if let Err(e) = stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush())
-            && e.kind() != std::io::ErrorKind::BrokenPipe
-        {
-            eprintln!("crumbs: error: cannot write to stdout: {e}");
-            code = EXIT_ERROR;
-        }
-    } else {
-        write_atomic(Path::new(&args.output), out.as_bytes())?;
-        say(quiet, format_args!("crumbs: report written to {}", args.output));
-    }
-    Ok(code)
+    let written = emit(&args.output, &out, quiet)?;
+    Ok(code.max(written))
 }
 
 /// Scans every URL in one browser (a fresh context each) and returns the reports and the exit code.

@@ -7,6 +7,7 @@
 pub mod browser;
 pub mod cdp;
 pub mod har;
+pub mod har_import;
 pub mod model;
 pub mod page;
 pub mod recorder;

@@ -156,15 +156,14 @@ pub fn attribute_pass(
     let site_owner = site_owner(index, site_host);
     for h in &mut pass.hosts {
         h.vendor = index.match_host(&h.host).map(|m| from_host(m, "domain"));
-        if h.party == Party::First {
-            if let Some((_, target)) = cnames.iter().find(|(alias, _)| alias == &h.host) {
-                if let Some(m) = index.match_host(target) {
-                    let mut a = base(m.vendor);
-                    a.evidence
-                        .push(ev("cname", format!("{} → {target}", h.host), m.origin));
-                    h.cname_cloaking = Some(a);
-                }
-            }
+        if h.party == Party::First
+            && let Some((_, target)) = cnames.iter().find(|(alias, _)| alias == &h.host)
+            && let Some(m) = index.match_host(target)
+        {
+            let mut a = base(m.vendor);
+            a.evidence
+                .push(ev("cname", format!("{} → {target}", h.host), m.origin));
+            h.cname_cloaking = Some(a);
         }
     }
 

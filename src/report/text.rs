@@ -424,10 +424,10 @@ fn attributed_third_parties(out: &mut Out, p: &Pass) {
         if t.vendors.len() > 1 {
             notes.push(format!("also: {}", t.vendors[1..].join(", ")));
         }
-        if let Some(o) = &t.owner {
-            if t.same_owner_as_site {
-                notes.push(format!("same owner as the site: {o}"));
-            }
+        if let Some(o) = &t.owner
+            && t.same_owner_as_site
+        {
+            notes.push(format!("same owner as the site: {o}"));
         }
         if t.list_matches > 0 {
             notes.push(format!("{} request(s) on a filter list", t.list_matches));

@@ -30,8 +30,9 @@ pub fn run(cmd: &SignaturesCommand) -> Result<i32, Error> {
                 ImportFormat::Disconnect => "disconnect",
                 ImportFormat::Ghostery => "ghostery",
             };
-            let _ = (name, file); // IMPORT-WIRE
-            Err(Error::Other("import is not available yet".into()))
+            let out = super::import::import_command(name, file)?;
+            print!("{out}");
+            Ok(EXIT_OK)
         }
     }
 }
@@ -57,7 +58,12 @@ pub fn explain(a: &Analysis, query: &str) -> (String, bool) {
         .filter(|u| u.host_str().is_some() && q.contains("://"));
     let host = match &url {
         Some(u) => u.host_str().map(|h| h.to_ascii_lowercase()),
-        None if q.contains('.') && !q.contains(' ') && super::load::normalise_domain(q).is_ok() => {
+        None if q.contains('.')
+            && q.rsplit('.')
+                .next()
+                .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()))
+            && super::load::normalise_domain(q).is_ok() =>
+        {
             Some(q.to_ascii_lowercase())
         }
         None => None,

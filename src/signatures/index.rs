@@ -95,25 +95,27 @@ impl NameIndex {
             out.extend(v);
         }
         for &len in &self.prefix_lens {
-            if len <= name.len() && name.is_char_boundary(len) {
-                if let Some(v) = self.prefix.get(&name[..len]) {
-                    out.extend(v);
-                }
+            if len <= name.len()
+                && name.is_char_boundary(len)
+                && let Some(v) = self.prefix.get(&name[..len])
+            {
+                out.extend(v);
             }
         }
         let check = |r: &Ref| pick(&vendors[r.0 as usize])[r.1 as usize].pattern.matches(name);
         for &len in &self.placeholder_lens {
-            if len < name.len() && name.is_char_boundary(len) {
-                if let Some(v) = self.placeholder_by_first.get(&name[..len]) {
-                    out.extend(v.iter().filter(|r| check(r)));
-                }
+            if len < name.len()
+                && name.is_char_boundary(len)
+                && let Some(v) = self.placeholder_by_first.get(&name[..len])
+            {
+                out.extend(v.iter().filter(|r| check(r)));
             }
         }
         out.extend(self.placeholder_rest.iter().filter(|r| check(r)));
-        if let Some(set) = &self.regex_set {
-            if !self.regexes.is_empty() {
-                out.extend(set.matches(name).iter().map(|i| self.regexes[i]));
-            }
+        if let Some(set) = &self.regex_set
+            && !self.regexes.is_empty()
+        {
+            out.extend(set.matches(name).iter().map(|i| self.regexes[i]));
         }
     }
 
@@ -172,7 +174,7 @@ impl SignatureIndex {
         }
         for list in hosts.values_mut() {
             // Longest entry first; stable, so earlier vendors win ties.
-            list.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+            list.sort_by_key(|e| std::cmp::Reverse(e.0.len()));
         }
         let cookies = NameIndex::build(&vendors, |v| &v.cookies);
         let storage = NameIndex::build(&vendors, |v| &v.storage);
@@ -291,9 +293,22 @@ impl SignatureIndex {
         self.all(&self.storage, |v| &v.storage, key)
     }
 
+    /// Orders candidates: exact names before patterns; within each, hand-written
+    /// signatures before imported ones (the Open Cookie Database, the user's files).
+    fn rank(&self, refs: &mut [Ref], pick: fn(&Vendor) -> &[NameSignature]) {
+        refs.sort_by_key(|&(vi, pi)| {
+            let v = &self.vendors[vi as usize];
+            let s = &pick(v)[pi as usize];
+            let exact = matches!(s.pattern, NamePattern::Exact(_));
+            let imported = v.source != "built-in" || s.origin.file.contains("imported/");
+            (u8::from(!exact), u8::from(imported))
+        });
+    }
+
     fn all(&self, ix: &NameIndex, pick: fn(&Vendor) -> &[NameSignature], name: &str) -> Vec<NameMatch<'_>> {
         let mut refs = Vec::new();
         ix.candidates(name, &self.vendors, pick, &mut refs);
+        self.rank(&mut refs, pick);
         refs.iter()
             .map(|&(vi, pi)| {
                 let v = &self.vendors[vi as usize];
@@ -316,6 +331,9 @@ impl SignatureIndex {
         ix.candidates(name, &self.vendors, pick, &mut refs);
         if refs.is_empty() {
             return None;
+        }
+        if refs.len() > 1 {
+            self.rank(&mut refs, pick);
         }
         let domain = domain.trim_start_matches('.').to_ascii_lowercase();
         let on_vendor_domain = |v: &Vendor| v.domains.iter().any(|(d, _)| host_within(&domain, d));

@@ -61,19 +61,19 @@ struct NameDoc {
     note: Option<String>,
 }
 
-/// Byte offsets of line starts, to turn spans into line numbers.
-struct Lines(Vec<usize>);
+/// Byte offsets of line starts, to turn byte offsets into 1-based line numbers.
+pub(crate) struct LineIndex(Vec<usize>);
 
-impl Lines {
-    fn new(text: &str) -> Self {
-        Lines(
+impl LineIndex {
+    pub(crate) fn new(text: &str) -> Self {
+        LineIndex(
             std::iter::once(0)
                 .chain(text.match_indices('\n').map(|(i, _)| i + 1))
                 .collect(),
         )
     }
-    fn line(&self, offset: usize) -> u32 {
-        (self.0.partition_point(|&s| s <= offset)).max(1) as u32
+    pub(crate) fn line(&self, offset: usize) -> u32 {
+        u32::try_from(self.0.partition_point(|&s| s <= offset).max(1)).unwrap_or(u32::MAX)
     }
 }
 
@@ -127,7 +127,7 @@ pub fn parse_file(
     source: &str,
     seen_ids: &mut HashSet<String>,
 ) -> Result<Vec<Vendor>, Vec<LoadError>> {
-    let lines = Lines::new(text);
+    let lines = LineIndex::new(text);
     let file_arc: Arc<str> = Arc::from(file);
     let err = |line: u32, message: String| LoadError {
         file: file.to_string(),

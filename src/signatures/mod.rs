@@ -117,6 +117,6 @@ pub fn load_index_with(extra: &[impl AsRef<Path>], texts: &[(&str, &str)]) -> Re
 
 /// DNS aliases (first-party host, CNAME target) a user-supplied file carries (DuckDuckGo
 /// TDS has a `cnames` map); empty for other files.
-pub fn cnames_of(_path: &Path) -> Vec<(String, String)> {
-    Vec::new()
+pub fn cnames_of(path: &Path) -> Vec<(String, String)> {
+    import::cnames_of(path)
 }

@@ -28,7 +28,11 @@ fn version_names_the_tool() {
     assert!(out.status.success());
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
-        format!("crumbs {}", env!("CARGO_PKG_VERSION"))
+        format!(
+            "crumbs {} (signatures {})",
+            env!("CARGO_PKG_VERSION"),
+            crumbs::signatures::DB_VERSION
+        )
     );
 }
 

@@ -5,5 +5,7 @@
 mod bad_input;
 mod cli;
 mod demo;
+mod har;
 mod scan;
+mod signatures;
 mod support;

@@ -59,7 +59,7 @@ pub fn parse(text: &str) -> Result<Vec<Record>, CsvError> {
                                 }
                             }
                             Some('\n') => {
-                                line += 1;
+                                line = line.saturating_add(1);
                                 field.push('\n');
                             }
                             Some(c) => field.push(c),
@@ -85,12 +85,12 @@ pub fn parse(text: &str) -> Result<Vec<Record>, CsvError> {
                     if chars.peek() == Some(&'\n') {
                         chars.next();
                     }
-                    line += 1;
+                    line = line.saturating_add(1);
                     fields.push(std::mem::take(&mut field));
                     break;
                 }
                 Some('\n') => {
-                    line += 1;
+                    line = line.saturating_add(1);
                     fields.push(std::mem::take(&mut field));
                     break;
                 }
@@ -100,7 +100,7 @@ pub fn parse(text: &str) -> Result<Vec<Record>, CsvError> {
                 }
             }
         }
-        let blank = fields.len() == 1 && fields[0].is_empty() && !any_quoted;
+        let blank = !any_quoted && matches!(fields.as_slice(), [only] if only.is_empty());
         if !blank {
             records.push(Record { line: start, fields });
         }
@@ -124,7 +124,11 @@ mod tests {
     fn plain_records_with_lf_and_crlf() {
         assert_eq!(fields("a,b,c\n1,2,3\n"), [["a", "b", "c"], ["1", "2", "3"]]);
         assert_eq!(fields("a,b\r\n1,2\r\n"), [["a", "b"], ["1", "2"]]);
-        assert_eq!(fields("a,b\r\n1,2"), [["a", "b"], ["1", "2"]], "no final line break");
+        assert_eq!(
+            fields("a,b\r\n1,2"),
+            [["a", "b"], ["1", "2"]],
+            "no final line break"
+        );
         assert_eq!(fields("a,,\n"), [["a", "", ""]], "empty fields");
         assert_eq!(fields(",\n"), [["", ""]]);
         assert_eq!(fields(""), Vec::<Vec<String>>::new());
@@ -134,12 +138,24 @@ mod tests {
     #[test]
     fn quoted_fields() {
         assert_eq!(fields("\"a,b\",c\n"), [["a,b", "c"]], "comma inside quotes");
-        assert_eq!(fields("\"say \"\"hi\"\"\",x\n"), [["say \"hi\"", "x"]], "doubled quotes");
+        assert_eq!(
+            fields("\"say \"\"hi\"\"\",x\n"),
+            [["say \"hi\"", "x"]],
+            "doubled quotes"
+        );
         assert_eq!(fields("\"\",x\n"), [["", "x"]], "empty quoted field");
         assert_eq!(fields("\"\"\n"), [[""]], "a quoted empty record is kept");
         assert_eq!(fields("\"line1\nline2\",x\n"), [["line1\nline2", "x"]]);
-        assert_eq!(fields("\"a\r\nb\",x\r\n"), [["a\r\nb", "x"]], "CRLF inside quotes is kept");
-        assert_eq!(fields("ab\"c,d\n"), [["ab\"c", "d"]], "a stray quote in an unquoted field");
+        assert_eq!(
+            fields("\"a\r\nb\",x\r\n"),
+            [["a\r\nb", "x"]],
+            "CRLF inside quotes is kept"
+        );
+        assert_eq!(
+            fields("ab\"c,d\n"),
+            [["ab\"c", "d"]],
+            "a stray quote in an unquoted field"
+        );
         assert_eq!(fields("x,\"\"\"\"\n"), [["x", "\""]]);
     }
 
