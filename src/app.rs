@@ -49,6 +49,12 @@ pub struct Analysis {
     pub sources: Vec<String>,
     /// Known DNS aliases (first-party host, CNAME target), from imported lists.
     pub cnames: Vec<(String, String)>,
+    /// The site owner's policy file (`--policy`), and the problems found in it.
+    pub policy_file: Option<crate::policy::DeclaredPolicy>,
+    /// Load the site's privacy and cookie policy pages.
+    pub policy_pages: bool,
+    /// Exit 1 when a finding is at least this severe.
+    pub fail_on: Option<crate::audit::Severity>,
 }
 
 impl Analysis {
@@ -69,7 +75,14 @@ impl Analysis {
         for p in &args.signatures {
             cnames.extend(crate::signatures::cnames_of(p));
         }
+        let policy_file = match &args.policy {
+            None => None,
+            Some(path) => Some(read_policy_file(path)),
+        };
         Ok(Analysis {
+            policy_file,
+            policy_pages: !args.no_policy_pages,
+            fail_on: args.fail_on,
             signatures: Arc::new(signatures),
             lists,
             sources: args
@@ -81,6 +94,49 @@ impl Analysis {
             cnames,
         })
     }
+}
+
+/// Reads `--policy FILE`. A file with errors still gives a policy: one source whose
+/// problems name the lines, so the scan is reported and the errors are shown.
+pub fn read_policy_file(path: &Path) -> crate::policy::DeclaredPolicy {
+    let name = path.display().to_string();
+    let problem = |problems: Vec<String>| crate::policy::DeclaredPolicy {
+        sources: vec![crate::policy::PolicySource {
+            kind: "policy-file".into(),
+            location: name.clone(),
+            items: 0,
+            vendors: 0,
+            statements: 0,
+            problems,
+        }],
+        ..Default::default()
+    };
+    match std::fs::read(path) {
+        Err(e) => problem(vec![format!("{name}: cannot read the policy file: {e}")]),
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Err(_) => problem(vec![format!(
+                "{name}: not UTF-8 text: a policy file is TOML or JSON"
+            )]),
+            Ok(text) => match crate::policy::file::parse(&text, &name) {
+                Ok(p) => p,
+                Err(errors) => problem(errors.iter().map(ToString::to_string).collect()),
+            },
+        },
+    }
+}
+
+/// Problems of the policy file, if it had any (they make the exit code 2).
+pub fn policy_file_problems(a: &Analysis) -> Vec<String> {
+    a.policy_file
+        .as_ref()
+        .map(|p| {
+            p.sources
+                .iter()
+                .filter(|s| s.kind == "policy-file")
+                .flat_map(|s| s.problems.clone())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 impl ScanSettings {
@@ -134,6 +190,8 @@ pub async fn run(cli: Cli) -> i32 {
             Ok(EXIT_OK)
         }
         Command::Signatures(cmd) => crate::signatures::cli::run(&cmd),
+        Command::Explain { rule } => explain_command(rule.as_deref()),
+        Command::Policy(args) => policy_command(&args, quiet).await,
     };
     match result {
         Ok(code) => code,
@@ -197,8 +255,51 @@ pub async fn scan_one(browser: &Browser, url: &str, s: &ScanSettings) -> Result<
             });
         }
     };
-    let report = build_report(&capture, Some(browser.identity()), started, clock.elapsed(), s);
+    let declared = declared_for_capture(browser, &capture, s).await;
+    let report = build_report(
+        &capture,
+        Some(browser.identity()),
+        started,
+        clock.elapsed(),
+        s,
+        Some(declared),
+    );
     Ok(ScanOutcome { report, capture })
+}
+
+/// Reads what the scanned site declares: its consent manager's data, its policy pages
+/// (loaded in a separate context so they add nothing to the observations), the policy file.
+async fn declared_for_capture(
+    browser: &Browser,
+    cap: &Capture,
+    s: &ScanSettings,
+) -> crate::policy::DeclaredPolicy {
+    let page_url = cap.final_url.clone().unwrap_or_else(|| cap.requested_url.clone());
+    let mut documents = Vec::new();
+    if s.analysis.policy_pages
+        && let Some(info) = &cap.page_info
+    {
+        let links = crate::policy::discover::policy_links(info, 2);
+        log::debug!("{} links, policy pages: {links:?}", info.links.len());
+        for link in links {
+            if link == page_url {
+                continue;
+            }
+            let limit = s
+                .page
+                .timeout
+                .min(Duration::from_secs(15))
+                .max(Duration::from_secs(3));
+            documents.push(crate::capture::page::load_document(browser, &link, limit).await);
+        }
+    }
+    crate::policy::discover::declared_policy(
+        &page_url,
+        cap.page_info.as_ref(),
+        &documents,
+        s.analysis.policy_file.clone(),
+        &s.analysis.signatures,
+    )
 }
 
 /// Assembles the report of one capture.
@@ -208,6 +309,7 @@ pub fn build_report(
     started: OffsetDateTime,
     duration: Duration,
     s: &ScanSettings,
+    declared: Option<crate::policy::DeclaredPolicy>,
 ) -> Report {
     let mut pass = build_pass(
         "initial",
@@ -227,7 +329,7 @@ pub fn build_report(
     attribute_pass(&mut pass, &a.signatures, a.lists.as_deref(), &host, &a.cnames);
     let ok = cap.navigation_error.is_none() && cap.document_status.is_some_and(|s| s < 400);
     let problems = cap.problems.clone();
-    Report {
+    let mut report = Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
             name: "crumbs".into(),
@@ -297,6 +399,29 @@ pub fn build_report(
             },
         },
         passes: vec![pass],
+        declared: None,
+        findings: Vec::new(),
+        findings_summary: crate::audit::FindingCounts::default(),
+    };
+    let site = report.scan.first_party.clone().unwrap_or_default();
+    report.findings = crate::audit::audit(&report.passes, declared.as_ref(), &site);
+    report.findings_summary = crate::audit::FindingCounts::of(&report.findings);
+    report.declared = declared.filter(|d| !d.sources.is_empty() || d.consent_manager.is_some());
+    report
+}
+
+/// Exit code 1 when a finding reaches `--fail-on`.
+pub fn findings_code(reports: &[Report], fail_on: Option<crate::audit::Severity>) -> i32 {
+    match fail_on {
+        Some(level)
+            if reports
+                .iter()
+                .flat_map(|r| &r.findings)
+                .any(|f| f.severity >= level) =>
+        {
+            EXIT_FINDINGS
+        }
+        _ => EXIT_OK,
     }
 }
 
@@ -403,7 +528,14 @@ pub fn analyse_har(text: &str, file: &str, analysis: &Analysis, show_values: boo
         har: None,
         analysis: analysis.clone(),
     };
-    let mut report = build_report(&cap, None, started, duration, &settings);
+    let declared = crate::policy::discover::declared_policy(
+        &cap.final_url.clone().unwrap_or_else(|| cap.requested_url.clone()),
+        None,
+        &[],
+        analysis.policy_file.clone(),
+        &analysis.signatures,
+    );
+    let mut report = build_report(&cap, None, started, duration, &settings, Some(declared));
     report.scan.options.timeout_secs = 0.0;
     Ok(report)
 }
@@ -430,7 +562,21 @@ fn from_har_command(args: &ScanArgs, path: &Path, quiet: bool) -> Result<i32, Er
         Format::Json => serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
         Format::Text => report::text::render(&report),
     };
-    emit(&args.output, &out, quiet)
+    let mut code = emit(&args.output, &out, quiet)?;
+    code = code.max(problems_code(&analysis));
+    if code == EXIT_OK {
+        code = findings_code(std::slice::from_ref(&report), analysis.fail_on);
+    }
+    Ok(code)
+}
+
+/// Says the policy file's problems on stderr; exit code 2 when there are any.
+fn problems_code(a: &Analysis) -> i32 {
+    let problems = policy_file_problems(a);
+    for p in &problems {
+        eprintln!("crumbs: error: {p}");
+    }
+    if problems.is_empty() { EXIT_OK } else { EXIT_ERROR }
 }
 
 /// Writes a rendered report to stdout (`-`) or a file; returns the exit code.
@@ -478,7 +624,11 @@ async fn scan_command(args: &ScanArgs, quiet: bool) -> Result<i32, Error> {
             .join("\n"),
     };
     let written = emit(&args.output, &out, quiet)?;
-    Ok(code.max(written))
+    let mut code = code.max(written).max(problems_code(&settings.analysis));
+    if code == EXIT_OK {
+        code = findings_code(&reports, settings.analysis.fail_on);
+    }
+    Ok(code)
 }
 
 /// Scans every URL in one browser (a fresh context each) and returns the reports and the exit code.
@@ -589,4 +739,62 @@ mod tests {
         assert_eq!(numbered(Path::new("shot.png"), 1, 1), PathBuf::from("shot.png"));
         assert_eq!(numbered(Path::new("har"), 1, 2), PathBuf::from("har-1"));
     }
+}
+
+fn explain_command(rule: Option<&str>) -> Result<i32, Error> {
+    use crate::audit::rules::{RULES, explain, rule as find};
+    match rule {
+        None => {
+            for r in RULES {
+                println!("{:<8} {}", r.id, r.title);
+            }
+            println!("\n`crumbs explain RULE` prints a rule's documentation.");
+            Ok(EXIT_OK)
+        }
+        Some(id) => match find(id) {
+            Some(r) => {
+                print!("{}", explain(r));
+                Ok(EXIT_OK)
+            }
+            None => Err(Error::Other(format!(
+                "no rule {id:?}; the rules are: {}",
+                RULES.iter().map(|r| r.id).collect::<Vec<_>>().join(", ")
+            ))),
+        },
+    }
+}
+
+async fn policy_command(args: &crate::cli::PolicyArgs, quiet: bool) -> Result<i32, Error> {
+    let index = crate::signatures::builtin_index()?;
+    let path = Path::new(&args.source);
+    let policy = if path.exists() {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        crate::policy::read_any(&bytes, &args.source, index)
+    } else {
+        let url = parse_target_url(&args.source)?;
+        let browser = Browser::launch(&BrowserConfig {
+            chrome: args.browser.chrome.clone(),
+            extra_args: args.browser.chrome_args.clone(),
+        })
+        .await?;
+        let settings_timeout = Duration::from_secs_f64(args.browser.timeout.clamp(1.0, 600.0));
+        say(quiet, format_args!("crumbs: reading the declarations of {url}"));
+        let page = crate::capture::page::load_document(&browser, &url, settings_timeout).await;
+        let mut documents = Vec::new();
+        for link in crate::policy::discover::policy_links(&page.info, 2) {
+            if link != url {
+                documents.push(crate::capture::page::load_document(&browser, &link, settings_timeout).await);
+            }
+        }
+        browser.close().await;
+        if let Some(e) = &page.error {
+            return Err(Error::Other(format!("{url}: the page could not be loaded: {e}")));
+        }
+        crate::policy::discover::declared_policy(&url, Some(&page.info), &documents, None, index)
+    };
+    let out = match args.format {
+        Format::Json => serde_json::to_string_pretty(&policy).unwrap_or_default() + "\n",
+        Format::Text => crate::report::text::render_policy(&policy),
+    };
+    emit("-", &out, quiet)
 }

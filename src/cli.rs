@@ -30,6 +30,26 @@ pub enum Command {
     /// Inspect the signature database: what matches a URL, host or cookie name, and counts.
     #[command(subcommand)]
     Signatures(SignaturesCommand),
+    /// Print the documentation of a finding rule (all rules without an argument).
+    Explain {
+        /// A rule id such as DCL-001.
+        rule: Option<String>,
+    },
+    /// Print what a site declares: its consent manager's list, cookie tables and policy text.
+    Policy(PolicyArgs),
+}
+
+/// `crumbs policy`.
+#[derive(Debug, Clone, Args)]
+pub struct PolicyArgs {
+    /// A URL to load, or a file: a policy file (TOML/JSON), an HTML page, a text, a Cookiebot
+    /// `cc.js`, a OneTrust domain-data JSON.
+    pub source: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    pub format: Format,
+    #[command(flatten)]
+    pub browser: BrowserArgs,
 }
 
 /// `crumbs signatures …`.
@@ -80,6 +100,15 @@ pub struct AnalysisArgs {
     /// Match requests against a filter list in Adblock Plus syntax (repeatable), e.g. EasyPrivacy.
     #[arg(long = "list", value_name = "FILE")]
     pub lists: Vec<PathBuf>,
+    /// The site's own declaration in crumbs' policy-file format (TOML or JSON), checked like the others.
+    #[arg(long = "policy", value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Do not load the site's privacy and cookie policy pages (faster; fewer checks).
+    #[arg(long)]
+    pub no_policy_pages: bool,
+    /// Exit with code 1 when a finding has at least this severity.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<crate::audit::Severity>,
 }
 
 /// Report formats.

@@ -14,12 +14,14 @@
 //! in tests without a browser.
 
 pub mod app;
+pub mod audit;
 pub mod capture;
 pub mod classify;
 pub mod cli;
 pub mod demo;
 pub mod error;
 pub mod observe;
+pub mod policy;
 pub mod report;
 pub mod signatures;
 

@@ -551,6 +551,9 @@ mod tests {
                     popups: vec![],
                 },
             },
+            declared: None,
+            findings: vec![],
+            findings_summary: crate::audit::FindingCounts::default(),
             passes: vec![build_pass("initial", cap, ObserveOptions::default())],
         }
     }

@@ -50,6 +50,8 @@ pub struct Capture {
     pub problems: Vec<String>,
     /// How the browser looked to the page's own scripts at the end of the load.
     pub page_identity: Option<PageIdentity>,
+    /// Scripts, links and consent-manager data read from the page at the end of the load.
+    pub page_info: Option<PageInfo>,
     /// PNG screenshot of the viewport, when asked for.
     #[serde(skip)]
     pub screenshot_png: Option<Vec<u8>>,
@@ -232,4 +234,37 @@ pub struct PageIdentity {
     pub user_agent: String,
     pub webdriver: Option<bool>,
     pub brands: Vec<String>,
+}
+
+/// What the page offers for finding its declared policy.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PageInfo {
+    pub title: String,
+    /// `lang` of the document element.
+    pub lang: String,
+    /// `src` of every script element.
+    pub scripts: Vec<String>,
+    /// Every link: (visible text, absolute href).
+    pub links: Vec<(String, String)>,
+    /// Consent-manager globals present (`Cookiebot`, `OneTrust`, `klaroConfig`, `__tcfapi`, …).
+    pub globals: Vec<String>,
+    /// Consent-manager data read in the page: (kind, JSON text), e.g. ("cookiebot-dialog", …).
+    pub cmp_data: Vec<(String, String)>,
+    /// The document's HTML (at most a few MB) and visible text.
+    #[serde(skip)]
+    pub html: String,
+    #[serde(skip)]
+    pub text: String,
+}
+
+/// A policy page loaded for its declarations.
+#[derive(Debug, Clone, Default)]
+pub struct PolicyDocument {
+    /// The URL asked for and the URL it ended at.
+    pub url: String,
+    pub final_url: String,
+    pub status: Option<u16>,
+    /// Why it could not be loaded, if it could not.
+    pub error: Option<String>,
+    pub info: PageInfo,
 }

@@ -523,6 +523,13 @@ async fn collect(
         });
     }
 
+    capture.page_info = page_info(cdp, session, limit).await;
+    if capture.page_info.is_none() {
+        capture
+            .problems
+            .push("could not read the page's links and consent-manager data".into());
+    }
+
     if opts.screenshot {
         match cdp
             .call_with_timeout(
@@ -543,6 +550,153 @@ async fn collect(
                 .push(format!("could not take the screenshot: {e}")),
         }
     }
+}
+
+/// Runs the discovery script in the page: scripts, links, consent-manager globals and data.
+async fn page_info(cdp: &Cdp, session: &str, limit: Duration) -> Option<PageInfo> {
+    let v = cdp
+        .call_with_timeout(
+            Some(session),
+            "Runtime.evaluate",
+            json!({"expression": include_str!("discover.js"), "returnByValue": true, "awaitPromise": true}),
+            limit,
+        )
+        .await
+        .map_err(|e| log::warn!("page discovery script: {e}"))
+        .ok()?;
+    if let Some(ex) = v.get("exceptionDetails") {
+        log::warn!("page discovery script threw: {ex}");
+    }
+    let raw: Value = serde_json::from_str(v["result"]["value"].as_str()?).ok()?;
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect()
+    };
+    let pairs = |v: &Value| -> Vec<(String, String)> {
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| Some((p[0].as_str()?.to_string(), p[1].as_str()?.to_string())))
+            .collect()
+    };
+    Some(PageInfo {
+        title: raw["title"].as_str().unwrap_or_default().to_string(),
+        lang: raw["lang"].as_str().unwrap_or_default().to_string(),
+        scripts: strings(&raw["scripts"]),
+        links: pairs(&raw["links"]),
+        globals: strings(&raw["globals"]),
+        cmp_data: pairs(&raw["cmp"]),
+        html: raw["html"].as_str().unwrap_or_default().to_string(),
+        text: raw["text"].as_str().unwrap_or_default().to_string(),
+    })
+}
+
+/// Loads a document (a privacy or cookie policy page) in a fresh, separate browser context,
+/// lets its scripts render (a consent manager's declaration is often drawn by JavaScript)
+/// and reads it. Nothing of it enters the observations of the scan.
+pub async fn load_document(browser: &Browser, url: &str, timeout: Duration) -> PolicyDocument {
+    let mut doc = PolicyDocument {
+        url: url.to_string(),
+        final_url: url.to_string(),
+        ..PolicyDocument::default()
+    };
+    let result = async {
+        let (cdp, mut events) = Cdp::connect(browser.ws_url()).await?;
+        let ctx = cdp
+            .call(
+                None,
+                "Target.createBrowserContext",
+                json!({"disposeOnDetach": true}),
+            )
+            .await?["browserContextId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let inner = async {
+            let target = cdp
+                .call(
+                    None,
+                    "Target.createTarget",
+                    json!({"url": "about:blank", "browserContextId": ctx}),
+                )
+                .await?["targetId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let session = cdp
+                .call(
+                    None,
+                    "Target.attachToTarget",
+                    json!({"targetId": target, "flatten": true}),
+                )
+                .await?["sessionId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let s = Some(session.as_str());
+            cdp.call(s, "Page.enable", json!({})).await?;
+            cdp.call(s, "Network.enable", json!({})).await?;
+            cdp.call(s, "Network.setUserAgentOverride", browser.user_agent_override())
+                .await?;
+            let nav = cdp.request(s, "Page.navigate", json!({"url": url}));
+            let deadline = Instant::now() + timeout;
+            let mut loaded = false;
+            let mut status = None;
+            let nav_result = nav.wait(timeout).await;
+            if let Ok(v) = &nav_result {
+                if let Some(e) = v["errorText"].as_str().filter(|e| !e.is_empty()) {
+                    return Ok::<_, CdpError>((None, Some(e.to_string()), None));
+                }
+            }
+            while !loaded && Instant::now() < deadline {
+                let left = deadline.saturating_duration_since(Instant::now());
+                match tokio::time::timeout(left, events.recv()).await {
+                    Ok(Some(ev)) => {
+                        if ev.method == "Page.loadEventFired" {
+                            loaded = true;
+                        } else if ev.method == "Network.responseReceived"
+                            && ev.params["type"] == "Document"
+                            && ev.params["frameId"].as_str() == Some(target.as_str())
+                        {
+                            status = ev.params["response"]["status"].as_u64().map(|s| s as u16);
+                        } else if ev.method == "Page.javascriptDialogOpening" {
+                            cdp.fire(s, "Page.handleJavaScriptDialog", json!({"accept": true}));
+                        }
+                    }
+                    _ => break,
+                }
+            }
+            // Let scripts that draw declarations finish.
+            tokio::time::sleep(Duration::from_millis(800)).await;
+            let info = page_info(&cdp, &session, Duration::from_secs(10)).await;
+            Ok((info, None, status))
+        }
+        .await;
+        let _ = cdp
+            .call_with_timeout(
+                None,
+                "Target.disposeBrowserContext",
+                json!({"browserContextId": ctx}),
+                Duration::from_secs(5),
+            )
+            .await;
+        cdp.close();
+        inner
+    }
+    .await;
+    match result {
+        Ok((Some(info), _, status)) => {
+            doc.status = status;
+            doc.info = info;
+        }
+        Ok((None, err, _)) => doc.error = Some(err.unwrap_or_else(|| "the page could not be read".into())),
+        Err(e) => doc.error = Some(e.to_string()),
+    }
+    doc
 }
 
 fn jar_cookie(c: &Value) -> JarCookie {

@@ -23,6 +23,11 @@ pub struct Report {
     pub scan: Scan,
     /// The observations, one entry per browsing pass (`initial`: loaded, no interaction).
     pub passes: Vec<Pass>,
+    /// What the site declares (consent manager, policy pages, policy file), when anything was read.
+    pub declared: Option<crate::policy::DeclaredPolicy>,
+    /// Mismatches between what the site does and what it declares, most severe first.
+    pub findings: Vec<crate::audit::Finding>,
+    pub findings_summary: crate::audit::FindingCounts,
 }
 
 /// The program that wrote the report.

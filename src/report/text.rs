@@ -34,6 +34,165 @@ pub fn render(r: &Report) -> String {
         }
         render_pass(&mut out, pass);
     }
+    out.blank();
+    declared_and_findings(&mut out, r);
+    out.text
+}
+
+/// How many findings the summary lists before saying how many more there are.
+const MAX_FINDINGS_LISTED: usize = 40;
+
+fn declared_and_findings(out: &mut Out, r: &Report) {
+    out.line("Declared");
+    match &r.declared {
+        None => out.line("  (nothing declarative was found)"),
+        Some(d) => {
+            if let Some(cmp) = &d.consent_manager {
+                out.line(&format!("  consent manager: {}", sanitize(cmp)));
+            }
+            for s in &d.sources {
+                let mut line = format!(
+                    "  {}: {} items, {} vendors, {} statements — {}",
+                    sanitize(&s.kind),
+                    s.items,
+                    s.vendors,
+                    s.statements,
+                    truncate(&sanitize(&s.location), 60)
+                );
+                if !s.problems.is_empty() {
+                    line.push_str(&format!(" ({} problem(s))", s.problems.len()));
+                }
+                out.line(&line);
+                for p in s.problems.iter().take(3) {
+                    for l in wrap(&format!("! {}", sanitize(p)), " ", "    ", "      ") {
+                        out.line(&l);
+                    }
+                }
+            }
+        }
+    }
+    out.blank();
+    let c = &r.findings_summary;
+    out.line(&format!(
+        "Findings: {} high, {} medium, {} low, {} info",
+        c.high, c.medium, c.low, c.info
+    ));
+    if r.findings.is_empty() {
+        out.line("  (none)");
+    }
+    for f in r.findings.iter().take(MAX_FINDINGS_LISTED) {
+        let head = format!(
+            "  {:<6} {}  {}",
+            f.severity.as_str(),
+            f.rule,
+            sanitize(&f.message)
+        );
+        for l in wrap(&head, " ", "", "                 ") {
+            out.line(&l);
+        }
+    }
+    if r.findings.len() > MAX_FINDINGS_LISTED {
+        out.line(&format!(
+            "  … and {} more (see the JSON report)",
+            r.findings.len() - MAX_FINDINGS_LISTED
+        ));
+    }
+}
+
+/// Renders a declared policy alone (`crumbs policy --format text`).
+pub fn render_policy(d: &crate::policy::DeclaredPolicy) -> String {
+    let mut out = Out::default();
+    out.line(&format!(
+        "Consent manager: {}",
+        d.consent_manager
+            .as_deref()
+            .map(sanitize)
+            .unwrap_or("(none found)".into())
+    ));
+    for p in &d.policy_pages {
+        out.line(&format!("Policy page: {}", sanitize(p)));
+    }
+    out.blank();
+    out.line("Sources");
+    for s in &d.sources {
+        out.line(&format!(
+            "  {}: {} items, {} vendors, {} statements — {}",
+            sanitize(&s.kind),
+            s.items,
+            s.vendors,
+            s.statements,
+            sanitize(&s.location)
+        ));
+        for p in &s.problems {
+            out.line(&format!("    ! {}", sanitize(p)));
+        }
+    }
+    out.blank();
+    let counts = d.category_counts();
+    out.line(&format!(
+        "Declared items ({})",
+        counts
+            .iter()
+            .map(|(c, n)| format!("{} {n}", c.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    Table::new(&[
+        Col::left("NAME", 12),
+        Col::left("KIND", 7),
+        Col::left("CATEGORY", 12),
+        Col::left("EXPIRY", 12),
+        Col::left("PROVIDER", 16),
+    ])
+    .rows(d.items.iter().map(|i| {
+        let name = if i.count > 1 {
+            format!("{} [x{}]", i.name, i.count)
+        } else {
+            i.name.clone()
+        };
+        Row::new(vec![
+            name,
+            format!("{:?}", i.kind).to_lowercase(),
+            i.category.as_str().to_string(),
+            i.expiry_text.clone().unwrap_or_else(|| "-".into()),
+            i.provider
+                .clone()
+                .unwrap_or_else(|| "-".into())
+                .replace('\n', ", "),
+        ])
+    }))
+    .print(&mut out);
+    out.blank();
+    out.line("Vendors named");
+    if d.vendors.is_empty() {
+        out.line("  (none)");
+    }
+    for v in &d.vendors {
+        out.line(&format!(
+            "  {}{}",
+            sanitize(&v.name),
+            v.vendor.as_ref().map(|id| format!(" ({id})")).unwrap_or_default()
+        ));
+    }
+    out.blank();
+    out.line("Technologies, retention and statements");
+    for t in &d.technologies {
+        out.line(&format!("  uses {}", sanitize(&t.technology)));
+    }
+    for r in &d.retention {
+        out.line(&format!(
+            "  keeps {} for {}",
+            sanitize(&r.subject),
+            human_duration(r.duration_secs as i64)
+        ));
+    }
+    for n in &d.negatives {
+        out.line(&format!(
+            "  says it does not use {}: \"{}\"",
+            sanitize(&n.denies),
+            truncate(&sanitize(&n.quote), 70)
+        ));
+    }
     out.text
 }
 
@@ -823,6 +982,9 @@ mod tests {
                     popups: vec![],
                 },
             },
+            declared: None,
+            findings: vec![],
+            findings_summary: crate::audit::FindingCounts::default(),
             passes: vec![Pass {
                 name: "initial".into(),
                 load_ms: Some(412.3),

@@ -1,0 +1,162 @@
+//! The rule book: every finding rule's id, title, severity and documentation, as printed
+//! by `crumbs explain RULE`. Rule ids are stable; a rule's logic lives in the module named
+//! in its `module` field.
+
+/// One rule.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    pub id: &'static str,
+    pub title: &'static str,
+    /// How its severity is chosen.
+    pub severity: &'static str,
+    /// When it fires, precisely.
+    pub fires_when: &'static str,
+    /// Why it matters, and where the rule comes from.
+    pub rationale: &'static str,
+    pub module: &'static str,
+}
+
+/// Every rule, in id order.
+pub const RULES: &[Rule] = &[
+    Rule {
+        id: "DCL-001",
+        title: "Undeclared cookie",
+        severity: "high when the cookie's signature purpose is statistics or marketing; medium when preferences or unknown; low when necessary",
+        fires_when: "the site declares cookies (a consent manager's list, a cookie table, or a policy file) and a cookie observed in any pass matches no declared cookie name (exact, prefix, `#` placeholder or regex)",
+        rationale: "Consent must be informed: a cookie the declaration does not list cannot have been consented to. CookieBlock (Bollinger et al., USENIX Security 2022) found undeclared cookies on 82.5 % of sites.",
+        module: "audit::declaration",
+    },
+    Rule {
+        id: "DCL-002",
+        title: "Undeclared storage key",
+        severity: "medium when the key's signature purpose is statistics or marketing; low otherwise",
+        fires_when: "the site declares items and a localStorage or sessionStorage key observed matches no declared name",
+        rationale: "Web storage is covered by the same consent rule as cookies (ePrivacy Directive art. 5(3)); declarations that list only cookies leave it undisclosed.",
+        module: "audit::declaration",
+    },
+    Rule {
+        id: "DCL-003",
+        title: "Undeclared third party",
+        severity: "high for advertising, social, session-replay and fingerprinting vendors; medium for analytics, tag managers, marketing automation, A/B testing and customer engagement; low for the rest and for unattributed domains",
+        fires_when: "the site declares vendors or providers and a third party contacted (by its vendor, owner or domain) is named by none of them",
+        rationale: "Recipients of personal data must be disclosed (GDPR art. 13(1)(e)). Libert (WWW 2018) found fewer than 15 % of third-party data flows disclosed in policies.",
+        module: "audit::declaration",
+    },
+    Rule {
+        id: "DCL-010",
+        title: "Declared in a more permissive category",
+        severity: "high when a statistics or marketing item is declared necessary or preferences; medium otherwise",
+        fires_when: "an observed cookie or storage key matches a declared entry whose category is lower in necessary < preferences < statistics < marketing than the purpose its tracker signature gives (e.g. `_ga` declared necessary)",
+        rationale: "Items declared necessary are set without consent; a tracker in that category escapes the consent choice. CookieBlock's 'wrong purpose' class (8.2 % of sites).",
+        module: "audit::declaration",
+    },
+    Rule {
+        id: "DCL-012",
+        title: "Unclassified item in use",
+        severity: "medium",
+        fires_when: "an observed cookie or storage key matches a declared entry in the Unclassified category (Cookiebot's 'Pending' purpose included)",
+        rationale: "An unclassified item cannot be switched off by any consent choice; CookieBlock found them on 25.4 % of sites.",
+        module: "audit::declaration",
+    },
+    Rule {
+        id: "DCL-020",
+        title: "Declared but never observed",
+        severity: "info",
+        fires_when: "a declared cookie or storage entry of this site matched nothing observed in any pass",
+        rationale: "Stale declarations make the real list harder to read; it may also mean the scan did not reach the page that sets it.",
+        module: "audit::declaration",
+    },
+    Rule {
+        id: "EXP-001",
+        title: "Lifetime longer than declared",
+        severity: "high when the requested lifetime is at least 4 times the declared one; medium otherwise",
+        fires_when: "an observed cookie's requested lifetime (from the raw Set-Cookie or document.cookie write, not the browser's 400-day-capped jar) exceeds the declared expiry by more than 1.5 times and by at least one day",
+        rationale: "CookieBlock's expiry rule (M3): 13.5 % of sites set cookies that live longer than declared.",
+        module: "audit::expiry",
+    },
+    Rule {
+        id: "EXP-002",
+        title: "Persistent cookie declared as session",
+        severity: "medium",
+        fires_when: "a cookie declared as a session cookie was set with Max-Age or Expires",
+        rationale: "A persistent cookie survives the browser session and keeps identifying the visitor.",
+        module: "audit::expiry",
+    },
+    Rule {
+        id: "EXP-003",
+        title: "Session cookie declared as persistent",
+        severity: "low",
+        fires_when: "a cookie declared with a duration was set without Max-Age or Expires",
+        rationale: "Harmless for privacy, but the declaration is inaccurate.",
+        module: "audit::expiry",
+    },
+    Rule {
+        id: "EXP-005",
+        title: "Lifetime beyond 13 months",
+        severity: "low for statistics and marketing cookies; info otherwise",
+        fires_when: "an observed cookie's requested lifetime exceeds 13 months (395 days), whether or not the browser capped it at 400 days",
+        rationale: "Data-protection authorities (CNIL guidance on trackers) recommend at most 13 months for audience-measurement and advertising cookies.",
+        module: "audit::expiry",
+    },
+    Rule {
+        id: "POL-001",
+        title: "Vendor not named in the privacy policy",
+        severity: "medium for advertising, social, session-replay, fingerprinting and analytics vendors; low otherwise",
+        fires_when: "a privacy policy text was read and a third-party vendor observed is named in it neither by its name, an alias nor its owner",
+        rationale: "GDPR art. 13(1)(e): recipients or categories of recipients must be named. The check follows Libert (WWW 2018).",
+        module: "audit::disclosure",
+    },
+    Rule {
+        id: "POL-005",
+        title: "Technology not named in the privacy policy",
+        severity: "low",
+        fires_when: "a privacy policy was read and a technology was observed that no source names: cookies, local storage, web beacons/pixels (a beacon or pixel request), session replay (a session-replay vendor)",
+        rationale: "Policies must say which tracking technologies are used, not only 'cookies'.",
+        module: "audit::disclosure",
+    },
+    Rule {
+        id: "POL-006",
+        title: "No policy found",
+        severity: "info",
+        fires_when: "no consent-manager data, no policy page and no policy file could be read for the site",
+        rationale: "Without a declaration nothing can be checked; the scan could not find a link to a privacy or cookie policy.",
+        module: "audit::disclosure",
+    },
+    Rule {
+        id: "POL-010",
+        title: "The policy says it does not do what it does",
+        severity: "high",
+        fires_when: "a negative statement ('we do not use advertising cookies', 'we do not use fingerprinting', 'we do not use cookies', 'no third-party cookies', 'we do not use web beacons') is contradicted by an observed item of that kind",
+        rationale: "A misleading statement in a privacy policy is itself a transparency failure (GDPR art. 5(1)(a), art. 12).",
+        module: "audit::disclosure",
+    },
+];
+
+/// The rule with this id (case-insensitive).
+pub fn rule(id: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.id.eq_ignore_ascii_case(id))
+}
+
+/// The documentation of a rule, for `crumbs explain`.
+pub fn explain(r: &Rule) -> String {
+    format!(
+        "{} — {}\n\nSeverity: {}\n\nFires when: {}\n\nWhy: {}\n\nImplemented in: {}\n",
+        r.id, r.title, r.severity, r.fires_when, r.rationale, r.module
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_sorted() {
+        let ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+        let mut sorted = ids.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(ids, sorted);
+        assert!(rule("dcl-001").is_some());
+        assert!(explain(rule("EXP-001").unwrap()).contains("1.5 times"));
+    }
+}

@@ -1,0 +1,2487 @@
+//! Free text of a privacy or cookie policy (already plain text): which vendors it names,
+//! which cookie names it mentions, which tracking technologies it says it uses, how long it
+//! says it keeps things, and what it says it does *not* do.
+//!
+//! Source kind `policy-text`. Everything is found by dictionaries and small regular
+//! expressions over an ASCII-lower-cased copy of the text (same byte offsets), each hit quoted
+//! with the sentence it was found in (at most 200 characters):
+//!
+//! * **Vendors**: every signature vendor's name, its aliases, a few synonyms (`gtag`, `Google
+//!   DoubleClick`, …) and the names of owners (`Google` → an owner mention, no single
+//!   vendor). Whole words only, where a lower→upper case change also counts as a word
+//!   boundary (`hereGoogle Analytics` in scraped text). Names shorter than 4 characters need a
+//!   capital letter and must appear in exactly that case (`GA4`, `GTM`); vendor names that are
+//!   ordinary words (`Segment`, `Heap`, `Drift`, …) count only when capitalised mid-sentence or
+//!   followed by a product word (`Heap Analytics`, `Drift chat`); a few names that are too
+//!   common even then (`Next`, `Basis`, `Cookie Notice`, …) are never matched.
+//! * **Cookie names**: code-like tokens (`_ga`, `__utma`, `IDE`, `CookieConsent`, quoted
+//!   names) that match a signature cookie pattern, and any names listed after "cookie(s)
+//!   named/called …".
+//! * **Technologies**: cookies, web beacons, local/session storage, IndexedDB, fingerprinting,
+//!   session replay, SDKs, server logs, Do Not Track, Global Privacy Control — in English and
+//!   the German, French, Spanish, Italian, Dutch, Polish, Portuguese and Chinese terms listed
+//!   in `TECHNOLOGIES`. A mention in a sentence that denies the technology does not count.
+//! * **Retention**: "6 months", "two years", "a year", "half a year", "30 Tage", "6个月", …
+//!   in a sentence that talks about keeping or deleting (retain, store, delete, expire, …),
+//!   not ages ("under 16 years"), look-backs ("in the last 12 months") or notice periods;
+//!   the subject is the nearest preceding known noun phrase (a cookie name, "server logs",
+//!   "personal data", …). Months are 30 days, years 365 days.
+//! * **Denials**: "we do not use advertising cookies" (`marketing`), "… analytics cookies"
+//!   (`statistics`), "… tracking cookies" (`marketing`: cross-site tracking is what consent
+//!   managers file under marketing), "… cookies" (`cookies`), "no third-party cookies"
+//!   (`third-party-cookies`), "… fingerprinting", "… web beacons", "we do not sell your
+//!   personal data" (`sale-of-data`), in English, German, French, Spanish, Italian, Dutch,
+//!   Polish and Portuguese. Conditional or other-subject clauses ("if you do not accept
+//!   cookies", "third parties do not …"), exceptions ("… except strictly necessary ones"),
+//!   "Do Not Sell My Personal Information" links and Do Not Track disclosures ("we do not
+//!   respond to DNT signals" — a `do-not-track` technology) are not denials.
+//!
+//! Inputs over 20 MB are cut to their first 20 MB; every pass is linear (regexes from the
+//! `regex` crate, bounded windows around each hit), so hostile input costs time in
+//! proportion to its size and never panics.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
+use regex::{Regex, RegexBuilder};
+
+use super::model::{
+    DeclaredCategory, DeclaredItem, DeclaredPolicy, DeclaredTechnology, DeclaredVendor, ItemKind,
+    NegativeStatement, PolicySource, RetentionStatement,
+};
+use crate::signatures::{Purpose, Scope, SignatureIndex, Vendor};
+
+const KIND: &str = "policy-text";
+const MAX_BYTES: usize = 20 * 1024 * 1024;
+const QUOTE_CHARS: usize = 200;
+/// Distinct cookie-name candidates looked up in the signature index, at most.
+const MAX_COOKIE_LOOKUPS: usize = 20_000;
+
+/// Reads a policy's free text. `location` is the URL or file it came from.
+pub fn from_policy_text(text: &str, location: &str, index: &SignatureIndex) -> DeclaredPolicy {
+    let mut problems = Vec::new();
+    let text = bounded(text, &mut problems);
+    let mut policy = DeclaredPolicy::default();
+    if text.trim().is_empty() {
+        problems.push("the policy text is empty".to_string());
+    } else {
+        check_text(text, &mut problems);
+        match &*PATTERNS {
+            Err(e) => problems.push(format!("internal error: {e}")),
+            Ok(p) => {
+                let doc = Doc::new(text);
+                let negs = find_negatives(&doc, p);
+                let cookies = find_cookies(&doc, p, index, &mut problems);
+                policy.vendors = find_vendors(&doc, index, &mut problems);
+                policy.technologies = find_technologies(&doc, p, &negs);
+                policy.retention = find_retention(&doc, p, &cookies.mentions);
+                policy.items = cookies.items;
+                let mut seen = HashSet::new();
+                policy.negatives = negs
+                    .into_iter()
+                    .filter(|n| seen.insert(n.denies))
+                    .map(|n| NegativeStatement {
+                        denies: n.denies.to_string(),
+                        quote: n.quote,
+                        source: 0,
+                    })
+                    .collect();
+            }
+        }
+    }
+    policy.sources.push(PolicySource {
+        kind: KIND.to_string(),
+        location: location.to_string(),
+        items: policy.items.len(),
+        vendors: policy.vendors.len(),
+        statements: policy.technologies.len() + policy.retention.len() + policy.negatives.len(),
+        problems,
+    });
+    policy
+}
+
+/// Cuts the input to [`MAX_BYTES`] on a character boundary.
+fn bounded<'a>(text: &'a str, problems: &mut Vec<String>) -> &'a str {
+    if text.len() <= MAX_BYTES {
+        return text;
+    }
+    let mut end = MAX_BYTES;
+    while end > 0 && !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    problems.push(format!(
+        "the text is {} bytes; only its first {} MB were read",
+        text.len(),
+        MAX_BYTES / (1024 * 1024)
+    ));
+    &text[..end]
+}
+
+/// Notes text that does not look like prose (binary data read as text).
+fn check_text(text: &str, problems: &mut Vec<String>) {
+    let mut total = 0usize;
+    let mut odd = 0usize;
+    for c in text.chars() {
+        total += 1;
+        if c == '\u{FFFD}' || (c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+            odd += 1;
+        }
+    }
+    if odd > 10 && odd * 100 > total {
+        problems.push(format!(
+            "{odd} of {total} characters are control or replacement characters: the input may not be text"
+        ));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The document: text, lower-cased copy, sentences.
+
+struct Doc<'a> {
+    text: &'a str,
+    /// ASCII-lower-cased copy: same byte offsets as `text`.
+    lower: String,
+    /// Sentence byte ranges, trimmed, in order.
+    sentences: Vec<(usize, usize)>,
+}
+
+impl<'a> Doc<'a> {
+    fn new(text: &'a str) -> Doc<'a> {
+        Doc {
+            text,
+            lower: text.to_ascii_lowercase(),
+            sentences: split_sentences(text),
+        }
+    }
+
+    /// Index of the sentence holding byte `pos` (the previous one if `pos` is between two).
+    fn sentence_index(&self, pos: usize) -> usize {
+        self.sentences
+            .partition_point(|&(s, _)| s <= pos)
+            .saturating_sub(1)
+    }
+
+    /// Byte range of the sentence holding `pos`.
+    fn sentence_at(&self, pos: usize) -> (usize, usize) {
+        match self.sentences.get(self.sentence_index(pos)) {
+            Some(&(s, e)) if s <= pos && pos < e.max(s + 1) => (s, e),
+            _ => (pos, pos),
+        }
+    }
+
+    /// The sentence holding the hit `start..end`, whitespace collapsed, at most
+    /// [`QUOTE_CHARS`] characters (a window around the hit when the sentence is longer).
+    fn quote(&self, start: usize, end: usize) -> String {
+        let (s, e) = self.sentence_at(start);
+        let (s, e) = if s <= start && end <= e {
+            (s, e)
+        } else {
+            (start, end)
+        };
+        let mut from = s;
+        let short = e - s <= QUOTE_CHARS * 4 && self.text[s..e].chars().count() <= QUOTE_CHARS;
+        if !short {
+            // Start up to 60 characters before the hit, unless the hit fits from the start.
+            let lead_fits =
+                end - s <= QUOTE_CHARS * 4 && self.text[s..end].chars().count() < QUOTE_CHARS - 20;
+            if !lead_fits {
+                from = start;
+                for (n, (i, _)) in self.text[s..start].char_indices().rev().enumerate() {
+                    from = s + i;
+                    if n >= 60 {
+                        break;
+                    }
+                }
+            }
+        }
+        collapse(&self.text[from..e], QUOTE_CHARS)
+    }
+}
+
+/// Whitespace runs to one space, trimmed, cut to `max` characters.
+fn collapse(s: &str, max: usize) -> String {
+    let mut out = String::new();
+    let mut n = 0;
+    let mut space = false;
+    for c in s.chars() {
+        if c.is_whitespace() {
+            space = !out.is_empty();
+            continue;
+        }
+        let need = if space { 2 } else { 1 };
+        if n + need > max {
+            break;
+        }
+        if space {
+            out.push(' ');
+            n += 1;
+            space = false;
+        }
+        out.push(c);
+        n += 1;
+    }
+    out
+}
+
+const ABBREVIATIONS: &[&str] = &[
+    "e.g", "i.e", "eg", "ie", "etc", "inc", "ltd", "co", "no", "nr", "vs", "mr", "mrs", "ms", "dr", "st",
+    "approx", "incl", "z.b", "bzw", "ca", "u.a", "d.h", "art", "abs", "ggf", "vgl", "p.ex", "p.e", "cf",
+    "sec", "fig", "corp", "llc", "s.a", "b.v", "n.v", "resp", "max", "min", "u.s", "u.k",
+];
+
+/// Splits text into sentences: at `.`/`!`/`?` followed by a space (not after an
+/// abbreviation, an initial or a leading list number), at a `.` glued to a capitalised word
+/// (`logs.Include`), at CJK full stops, and at line breaks unless a lower-case line runs on.
+fn split_sentences(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut prev: Option<char> = None;
+    let mut last_solid: Option<char> = None;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let next = chars.peek().map(|&(_, n)| n);
+        let after = i + c.len_utf8();
+        let ends = match c {
+            '\n' => {
+                let following = text[after..].chars().find(|c| !matches!(c, ' ' | '\t' | '\r'));
+                let runs_on = last_solid.is_some_and(|p| p.is_lowercase() || p == ',')
+                    && following.is_some_and(char::is_lowercase);
+                !runs_on
+            }
+            '。' | '！' | '？' | '；' => true,
+            '.' | '!' | '?' => match next {
+                None => true,
+                Some(n) if n.is_whitespace() => c != '.' || !abbreviation(text, start, i),
+                Some(n) if c == '.' && n.is_uppercase() => {
+                    prev.is_some_and(char::is_lowercase)
+                        && text[..i].chars().rev().nth(1).is_some_and(char::is_lowercase)
+                }
+                Some('"' | '”' | '’' | '»') => {
+                    text[after..].chars().nth(1).is_none_or(char::is_whitespace)
+                }
+                _ => false,
+            },
+            _ => false,
+        };
+        if !matches!(c, ' ' | '\t' | '\r' | '\n') {
+            last_solid = Some(c);
+        }
+        if ends {
+            push_trimmed(text, start, after, &mut out);
+            start = after;
+            last_solid = None;
+        }
+        prev = Some(c);
+    }
+    push_trimmed(text, start, text.len(), &mut out);
+    out
+}
+
+fn push_trimmed(text: &str, start: usize, end: usize, out: &mut Vec<(usize, usize)>) {
+    let s = &text[start..end];
+    let lead = s.len() - s.trim_start().len();
+    let t = s.trim();
+    if !t.is_empty() {
+        out.push((start + lead, start + lead + t.len()));
+    }
+}
+
+/// Whether the `.` at `dot` ends an abbreviation, an initial or a leading list number.
+fn abbreviation(text: &str, sentence_start: usize, dot: usize) -> bool {
+    let before = &text[sentence_start..dot];
+    let word_start = before
+        .char_indices()
+        .rev()
+        .take(12)
+        .take_while(|&(_, c)| c.is_alphanumeric() || c == '.')
+        .last()
+        .map_or(before.len(), |(i, _)| i);
+    let word = &before[word_start..];
+    if word.is_empty() {
+        return false;
+    }
+    if word.chars().count() == 1 && word.chars().all(char::is_alphabetic) {
+        return true;
+    }
+    if word.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        return before[..word_start].trim().is_empty();
+    }
+    let w = word.to_lowercase();
+    ABBREVIATIONS.contains(&w.as_str())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Word boundaries (a lower→upper case change counts, so does any CJK character).
+
+fn is_word(c: char) -> bool {
+    c == '_' || (c.is_alphanumeric() && (c as u32) < 0x2E80)
+}
+
+fn left_ok(text: &str, start: usize) -> bool {
+    let (Some(p), Some(f)) = (text[..start].chars().next_back(), text[start..].chars().next()) else {
+        return true;
+    };
+    !is_word(p) || !is_word(f) || (p.is_lowercase() && f.is_uppercase())
+}
+
+fn right_ok(text: &str, end: usize) -> bool {
+    let (Some(l), Some(n)) = (text[..end].chars().next_back(), text[end..].chars().next()) else {
+        return true;
+    };
+    !is_word(l) || !is_word(n) || (l.is_lowercase() && n.is_uppercase())
+}
+
+fn next_char_len(text: &str, pos: usize) -> usize {
+    text[pos..].chars().next().map_or(1, char::len_utf8)
+}
+
+/// Every match of `re` in `lower` whose ends are word boundaries in `text`.
+fn bounded_matches(re: &Regex, lower: &str, text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while pos <= lower.len() {
+        let Some(m) = re.find_at(lower, pos) else { break };
+        if m.start() == m.end() {
+            pos = m.end() + next_char_len(lower, m.end());
+            continue;
+        }
+        if left_ok(text, m.start()) && right_ok(text, m.end()) {
+            out.push((m.start(), m.end()));
+            pos = m.end();
+        } else {
+            pos = m.start() + next_char_len(lower, m.start());
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Static patterns.
+
+struct Patterns {
+    tech_any: Regex,
+    techs: Vec<(&'static str, Regex)>,
+    tech_cased: Regex,
+    retention: Regex,
+    retention_cjk: Regex,
+    cue: Regex,
+    named_list: Regex,
+    cookie_token: Regex,
+}
+
+/// `\b` in the patterns below means an ASCII word boundary (fast on any input).
+fn compile(p: &str) -> Result<Regex, String> {
+    let p = p.replace(r"\b", r"(?-u:\b)");
+    RegexBuilder::new(&p)
+        .size_limit(32 << 20)
+        .dfa_size_limit(32 << 20)
+        .build()
+        .map_err(|e| format!("pattern {p:?}: {e}"))
+}
+
+/// Technologies and their terms (lower case; boundaries are checked in code).
+const TECHNOLOGIES: &[(&str, &str)] = &[
+    ("cookies", r"cookies?|ciasteczk[a-z]*|témoins de connexion"),
+    (
+        "web-beacons",
+        r"web[\s-]?beacons?|website beacons?|clear[\s-]?gifs?|pixel[\s-]?tags?|tracking[\s-]?pixels?|pixels|web[\s-]?bugs?|spy[\s-]?pixels?|zählpixel[a-z]*|balises? web|balises? pixels?|pixels? espions?|pixels? invisibles?|balizas? web|píxeles|píxel de seguimiento|pixel di tracciamento|webbakens?|trackingpixels?|piksel[a-ząęśłó]*\s+śledząc[a-z]*|sygnalizator[a-zó]*\s+www|sinalizadores? (?:da |de )?web|pixels? de rastreamento|网络信标|网页信标|像素标签",
+    ),
+    (
+        "local-storage",
+        r"local[\s-]?storage|html\s?5(?:[\s-]storage)?|web[\s-]?storage|lokale[nr]?\s+speicher[a-z]*|stockage local|almacenamiento local|archiviazione locale|memorizzazione locale|lokale opslag|pamię(?:ć|ci) lokaln[a-ząęy]*|armazenamento local|本地存储",
+    ),
+    (
+        "session-storage",
+        r"session[\s-]?storage|sitzungsspeicher|stockage de session|almacenamiento de sesi(?:ó|o)n|会话存储",
+    ),
+    ("indexeddb", r"indexed[\s-]?db|indexed database"),
+    (
+        "fingerprinting",
+        r"fingerprinting|(?:device|browser|digital|canvas)[\s-]fingerprints?|digitale[nr]? fingerabdr(?:ü|u)ck[a-z]*|ger(?:ä|a)te-?fingerabdr(?:ü|u)ck[a-z]*|browser-?fingerabdr(?:ü|u)ck[a-z]*|empreintes? num(?:é|e)riques?|prise d'empreintes?|huellas? digital(?:es)? del (?:dispositivo|navegador)|设备指纹|浏览器指纹",
+    ),
+    (
+        "session-replay",
+        r"session[\s-]?(?:replays?|recordings?)|recordings? of (?:your |user |users' |visitors' |visitor )?sessions?|heat[\s-]?maps?|sitzungsaufzeichnung(?:en)?|sitzungswiedergabe|enregistrements? de(?:s)? sessions?|cartes? de chaleur|grabaci(?:ó|o)n(?:es)? de(?: las)? sesi(?:ó|o)n(?:es)?|mapas? de calor|registrazion[ei] (?:delle|della) session[ei]|mapp[ae] di calore|mapy? ciepła|grava(?:ç|c)(?:ã|a)o de sess(?:õ|o)es|sessie-?opnames?|热图|会话回放|会话录制",
+    ),
+    (
+        "sdk",
+        r"sdks?|software development kits?|kits? de d(?:é|e)veloppement logiciel|kits? de desarrollo de software|软件开发工具包",
+    ),
+    (
+        "server-logs",
+        r"server[\s-]?log(?:s|[\s-]?files?|-?dateien|daten)?|log[\s-]?files?|log[\s-]?dateien|access[\s-]logs?|protokolldateien|fichiers? (?:de )?journaux|journaux (?:du|de|des) serveurs?|archivos? de registro|registros? del servidor|file di log|log del server|logbestanden|serverlogs?|logi serwer[a-z]*|pliki? (?:logów|dziennika)|arquivos? de log|registros? do servidor|服务器日志|日志文件|网络日志",
+    ),
+    ("do-not-track", r"do[\s-]not[\s-]track|dnt[\s-]signals?"),
+    ("gpc", r"global privacy control|sec-gpc"),
+];
+
+/// English number words and their values (longest first where one is a prefix of another).
+const NUMBER_WORDS: &[(&str, f64)] = &[
+    ("half a", 0.5),
+    ("half an", 0.5),
+    ("eleven", 11.0),
+    ("twelve", 12.0),
+    ("thirteen", 13.0),
+    ("fourteen", 14.0),
+    ("fifteen", 15.0),
+    ("sixteen", 16.0),
+    ("seventeen", 17.0),
+    ("eighteen", 18.0),
+    ("nineteen", 19.0),
+    ("twenty", 20.0),
+    ("thirty", 30.0),
+    ("forty", 40.0),
+    ("fifty", 50.0),
+    ("sixty", 60.0),
+    ("seventy", 70.0),
+    ("eighty", 80.0),
+    ("ninety", 90.0),
+    ("one", 1.0),
+    ("two", 2.0),
+    ("three", 3.0),
+    ("four", 4.0),
+    ("five", 5.0),
+    ("six", 6.0),
+    ("seven", 7.0),
+    ("eight", 8.0),
+    ("nine", 9.0),
+    ("ten", 10.0),
+    ("an", 1.0),
+    ("a", 1.0),
+];
+
+const SECOND: u64 = 1;
+const MINUTE: u64 = 60;
+const HOUR: u64 = 3600;
+const DAY: u64 = 86_400;
+const WEEK: u64 = 7 * DAY;
+const MONTH: u64 = 30 * DAY;
+const YEAR: u64 = 365 * DAY;
+
+/// Time units in the supported languages.
+const UNITS: &[(&str, u64)] = &[
+    ("seconds", SECOND),
+    ("second", SECOND),
+    ("secs", SECOND),
+    ("sec", SECOND),
+    ("minutes", MINUTE),
+    ("minute", MINUTE),
+    ("mins", MINUTE),
+    ("min", MINUTE),
+    ("hours", HOUR),
+    ("hour", HOUR),
+    ("hrs", HOUR),
+    ("hr", HOUR),
+    ("days", DAY),
+    ("day", DAY),
+    ("weeks", WEEK),
+    ("week", WEEK),
+    ("months", MONTH),
+    ("month", MONTH),
+    ("years", YEAR),
+    ("year", YEAR),
+    ("yrs", YEAR),
+    ("yr", YEAR),
+    // German
+    ("sekunden", SECOND),
+    ("sekunde", SECOND),
+    ("minuten", MINUTE),
+    ("stunden", HOUR),
+    ("stunde", HOUR),
+    ("tagen", DAY),
+    ("tage", DAY),
+    ("tag", DAY),
+    ("wochen", WEEK),
+    ("woche", WEEK),
+    ("monaten", MONTH),
+    ("monate", MONTH),
+    ("monat", MONTH),
+    ("jahren", YEAR),
+    ("jahre", YEAR),
+    ("jahr", YEAR),
+    // French
+    ("secondes", SECOND),
+    ("seconde", SECOND),
+    ("heures", HOUR),
+    ("heure", HOUR),
+    ("jours", DAY),
+    ("jour", DAY),
+    ("semaines", WEEK),
+    ("semaine", WEEK),
+    ("mois", MONTH),
+    ("années", YEAR),
+    ("année", YEAR),
+    ("ans", YEAR),
+    ("an", YEAR),
+    // Spanish, Portuguese
+    ("segundos", SECOND),
+    ("segundo", SECOND),
+    ("minutos", MINUTE),
+    ("minuto", MINUTE),
+    ("horas", HOUR),
+    ("hora", HOUR),
+    ("días", DAY),
+    ("día", DAY),
+    ("dias", DAY),
+    ("dia", DAY),
+    ("semanas", WEEK),
+    ("semana", WEEK),
+    ("meses", MONTH),
+    ("mes", MONTH),
+    ("mês", MONTH),
+    ("años", YEAR),
+    ("año", YEAR),
+    ("anos", YEAR),
+    ("ano", YEAR),
+    // Italian
+    ("secondi", SECOND),
+    ("minuti", MINUTE),
+    ("ore", HOUR),
+    ("giorni", DAY),
+    ("giorno", DAY),
+    ("settimane", WEEK),
+    ("settimana", WEEK),
+    ("mesi", MONTH),
+    ("mese", MONTH),
+    ("anni", YEAR),
+    ("anno", YEAR),
+    // Dutch
+    ("seconden", SECOND),
+    ("minuut", MINUTE),
+    ("uren", HOUR),
+    ("uur", HOUR),
+    ("dagen", DAY),
+    ("dag", DAY),
+    ("weken", WEEK),
+    ("maanden", MONTH),
+    ("maand", MONTH),
+    ("jaren", YEAR),
+    ("jaar", YEAR),
+    // Polish
+    ("sekundy", SECOND),
+    ("sekund", SECOND),
+    ("minuty", MINUTE),
+    ("minut", MINUTE),
+    ("godziny", HOUR),
+    ("godzin", HOUR),
+    ("dni", DAY),
+    ("dzień", DAY),
+    ("tygodnie", WEEK),
+    ("tygodni", WEEK),
+    ("tydzień", WEEK),
+    ("miesięcy", MONTH),
+    ("miesiące", MONTH),
+    ("miesiąc", MONTH),
+    ("lata", YEAR),
+    ("lat", YEAR),
+    ("roku", YEAR),
+    ("rok", YEAR),
+];
+
+const CJK_UNITS: &[(&str, u64)] = &[
+    ("个月", MONTH),
+    ("個月", MONTH),
+    ("小时", HOUR),
+    ("小時", HOUR),
+    ("分钟", MINUTE),
+    ("星期", WEEK),
+    ("周", WEEK),
+    ("天", DAY),
+    ("年", YEAR),
+];
+
+static PATTERNS: LazyLock<Result<Patterns, String>> = LazyLock::new(build_patterns);
+
+fn alternation<'a>(words: impl Iterator<Item = &'a str>) -> String {
+    let mut v: Vec<&str> = words.collect();
+    v.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+    v.dedup();
+    v.iter().map(|w| regex::escape(w)).collect::<Vec<_>>().join("|")
+}
+
+fn build_patterns() -> Result<Patterns, String> {
+    let tech_any = compile(
+        &TECHNOLOGIES
+            .iter()
+            .map(|(_, p)| format!("(?:{p})"))
+            .collect::<Vec<_>>()
+            .join("|"),
+    )?;
+    let techs = TECHNOLOGIES
+        .iter()
+        .map(|(t, p)| Ok((*t, compile(&format!("^(?:{p})$"))?)))
+        .collect::<Result<Vec<_>, String>>()?;
+    let numbers = alternation(NUMBER_WORDS.iter().map(|(w, _)| *w));
+    let units = alternation(UNITS.iter().map(|(w, _)| *w));
+    let retention = compile(&format!(
+        r"(?:(?P<d>\d{{1,4}}(?:[.,]\d{{1,2}})?)(?:\s?-\s?|\s*)|(?P<w>(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)-(?:one|two|three|four|five|six|seven|eight|nine)|{numbers})[\s-]+)(?P<u>{units})"
+    ))?;
+    let cjk_units = alternation(CJK_UNITS.iter().map(|(w, _)| *w));
+    let retention_cjk = compile(&format!(r"(?P<d>\d{{1,3}})\s?(?P<u>{cjk_units})"))?;
+    let cue = compile(concat!(
+        r"(?P<act>\b(?:do|does|did|will|shall|would)\s+not\b|\b(?:don|doesn|didn|won)['’]t\b|\bnever\b|\bnor\s+do\s+we\b",
+        r"|\bn['’]\s?|\bne\b|\bnon\b|\bnie\b|\bnão\b)",
+        r"|(?P<det>\bno\b|\bkeine?[nm]?\b|\bkein\b|\baucune?s?\b|\bningun[oa]?s?\b|\bningún\b|\bnessun[oa]?\b|\bgeen\b|\bżadn[a-ząęy]*|\bnenhum[a]?\b)",
+        r"|(?P<pas>\b(?:are|is|will\s+be|be|been|get)\s+(?:not|never)\s+(?:used|set|placed|deployed|employed|sold|stored|installed|utili[sz]ed)\b",
+        r"|\bnicht\s+(?:verwendet|eingesetzt|gesetzt|genutzt|verkauft|gespeichert)\b|\bverkaufen\b[^.;:]{0,60}?\bnicht\b)",
+    ))?;
+    let named_list = compile(
+        r"\bcookies?\s+(?:named|called|with the names?|namens|mit dem namen|nommés?|appelés?|llamad[ao]s?|denominad[ao]s?|chiamat[io]|genaamd|o nazwie|chamad[ao]s?)\s*:?\s*",
+    )?;
+    let cookie_token = compile(r"[A-Za-z0-9_#$][A-Za-z0-9_.\-#$]*\*?")?;
+    let tech_cased = compile(r"\b(?:DNT|GPC)\b")?;
+    Ok(Patterns {
+        tech_any,
+        techs,
+        tech_cased,
+        retention,
+        retention_cjk,
+        cue,
+        named_list,
+        cookie_token,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Vendors.
+
+/// How a dictionary phrase must appear to count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rule {
+    /// Whole word, any case.
+    Plain,
+    /// Short name: exactly this case (`GA4`).
+    ExactCase,
+    /// An ordinary word: capitalised mid-sentence, or followed by a product word.
+    Common,
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    /// The signature id; `None` for an owner named on its own.
+    vendor: Option<String>,
+    rule: Rule,
+    /// The phrase as the dictionary spells it (for `ExactCase`).
+    spelling: String,
+    /// 0 hand-written name or alias, 1 owner, 2 imported vendor's name.
+    rank: u8,
+}
+
+/// Phrases never matched: ordinary words or phrases even when capitalised.
+const NEVER: &[&str] = &[
+    "next",
+    "blue",
+    "rack",
+    "line",
+    "smart",
+    "turn",
+    "basis",
+    "centro",
+    "human",
+    "signal",
+    "satellite",
+    "tracks",
+    "stencil",
+    "compass",
+    "impact",
+    "branch",
+    "split",
+    "convert",
+    "square",
+    "craft",
+    "piano",
+    "arbor",
+    "oath",
+    "atlas",
+    "clerk",
+    "funda",
+    "photon",
+    "fingerprint",
+    "ozone",
+    "devise",
+    "text",
+    "block",
+    "harness",
+    "defiant",
+    "habla",
+    "cookie notice",
+    "cookie information",
+    "cookie control",
+    "cookie compliance",
+    "cookie script",
+    "cookie law info",
+    "gdpr cookie consent",
+    "gdpr cookie compliance",
+    "cookieconsent",
+    "live agent",
+    "embedded service",
+    "pay later",
+    "pay in 4",
+    "account engagement",
+    "header bidding",
+    "demand manager",
+    "digital audience",
+    "perfect audience",
+    "digital factory",
+    "accept hosted",
+    "live helper chat",
+    "unified id",
+    "panorama id",
+    "functional software",
+    "prospect one",
+    "cloud software",
+    "google cmp",
+    "b2c commerce",
+    "service cloud chat",
+    "salesforce chat",
+    "interaction studio",
+    "marketing cloud",
+    "smart rtb+",
+    "sharedid",
+    "transparent ad marketplace",
+    "universal tracking tag",
+    "application load balancer",
+    "classic load balancer",
+    "people-based attribution",
+    "pubcommon id",
+    "oracle advertising",
+    "tag commander",
+];
+
+/// Short upper-case names that are ordinary abbreviations.
+const SHORT_NEVER: &[&str] = &[
+    "x", "ix", "td", "dv", "t1", "cj", "ats", "aps", "gpt", "gcs", "utt", "ias", "aam", "sap", "ly", "szm",
+    "sm", "osm", "ga", "id", "ad", "ads", "api", "cdn",
+];
+
+/// Vendor or owner names that are ordinary words (rule [`Rule::Common`]).
+const COMMON: &[&str] = &[
+    "segment",
+    "heap",
+    "drift",
+    "amplitude",
+    "plausible",
+    "fathom",
+    "clarity",
+    "crisp",
+    "braze",
+    "drip",
+    "privy",
+    "sumo",
+    "sift",
+    "loom",
+    "twitch",
+    "stripe",
+    "paddle",
+    "affirm",
+    "decibel",
+    "chameleon",
+    "honeybadger",
+    "undertone",
+    "unruly",
+    "conversant",
+    "iterable",
+    "attentive",
+    "ahoy",
+    "umami",
+    "pirsch",
+    "nativo",
+    "kargo",
+    "boomerang",
+    "sentry",
+    "intercom",
+    "glassbox",
+    "ketch",
+    "moat",
+    "grapeshot",
+    "rudder",
+    "urchin",
+    "momentive",
+    "duda",
+    "jetpack",
+    "monotype",
+    "lightspeed",
+    "indeed",
+    "civic",
+    "claritas",
+    "perl",
+    "meta",
+    "snap",
+    "apple",
+    "visa",
+    "amazon",
+    "oracle",
+    "verve",
+    "epsilon",
+    "acuity",
+    "floodlight",
+    "clicky",
+    "soundest",
+    "shop pay",
+    "enhanced conversions",
+    "conversion linker",
+    "performance horizon",
+    "funding choices",
+    "application insights",
+    "azure monitor",
+    "embedded tweets",
+    "optimize 360",
+    "appmeasurement",
+    "episerver",
+    "mediamind",
+    "smartlook",
+    "piwik",
+    "stape",
+    "salesforce",
+    "microsoft",
+    "google",
+    "adobe",
+    "twitter",
+    "facebook",
+    "instagram",
+    "pinterest",
+    "reddit",
+    "quora",
+    "tumblr",
+    "vimeo",
+    "spotify",
+    "mailchimp",
+    "wix",
+    "square",
+    "medallia",
+    "experian",
+    "equifax",
+    "comcast",
+    "intuit",
+    "baidu",
+    "yahoo",
+    "yandex",
+    "cisco",
+    "zoho",
+    "twilio",
+    "sucuri",
+    "roku",
+    "rakuten",
+    "commanders act",
+    "prebid",
+    "kokai",
+    "mux",
+];
+
+/// Words that make an ordinary-word vendor name a product name when they follow it.
+const PRODUCT_WORDS: &[&str] = &[
+    "analytics",
+    "pixel",
+    "tag",
+    "tags",
+    "sdk",
+    "api",
+    "cdp",
+    "chat",
+    "messenger",
+    "insights",
+    "tracking",
+    "tracker",
+    "script",
+    "plugin",
+    "widget",
+    "player",
+    "embed",
+    "ads",
+    "advertising",
+    "cookie",
+    "cookies",
+    "inc",
+    "llc",
+    "ltd",
+    "gmbh",
+    "corp",
+    "corporation",
+    "technologies",
+    "software",
+    "platform",
+    "session",
+    "replay",
+    "heatmaps",
+    "recordings",
+    "io",
+    "com",
+];
+
+/// Synonyms the signatures may lack: (phrase, signature id).
+const SYNONYMS: &[(&str, &str)] = &[
+    ("gtag", "google-analytics"),
+    ("GA4", "google-analytics"),
+    ("Universal Analytics", "google-analytics"),
+    ("Google Analytics 4", "google-analytics"),
+    ("Google Signals", "google-analytics"),
+    ("Google DoubleClick", "google-doubleclick"),
+    ("DoubleClick", "google-doubleclick"),
+    ("Google AdSense", "google-adsense"),
+    ("AdSense", "google-adsense"),
+    ("Google AdWords", "google-ads"),
+    ("Google Ads", "google-ads"),
+    ("Google reCAPTCHA", "google-recaptcha"),
+    ("reCAPTCHA", "google-recaptcha"),
+    ("YouTube", "youtube"),
+    ("Google Maps", "google-maps"),
+    ("Google Fonts", "google-fonts"),
+    ("Google Tag Manager", "google-tag-manager"),
+    ("Google Docs", "google-docs"),
+    ("Meta Pixel", "meta-pixel"),
+    ("Facebook Pixel", "meta-pixel"),
+    ("Facebook", "meta-pixel"),
+    ("Instagram", "instagram"),
+    ("LinkedIn Insight Tag", "linkedin-insight"),
+    ("LinkedIn", "linkedin-insight"),
+    ("TikTok Pixel", "tiktok-pixel"),
+    ("Twitter Pixel", "x-ads"),
+    ("Twitter Ads", "x-ads"),
+    ("Twitter", "x-twitter"),
+    ("X (Twitter)", "x-twitter"),
+    ("Bing Ads", "microsoft-advertising"),
+    ("Microsoft Clarity", "microsoft-clarity"),
+    ("Hotjar", "hotjar"),
+];
+
+const CORPORATE_SUFFIXES: &[&str] = &[
+    "inc.",
+    "inc",
+    "incorporated",
+    "llc",
+    "l.l.c.",
+    "ltd.",
+    "ltd",
+    "limited",
+    "gmbh",
+    "ag",
+    "sa",
+    "s.a.",
+    "sas",
+    "s.a.s.",
+    "se",
+    "plc",
+    "b.v.",
+    "bv",
+    "n.v.",
+    "nv",
+    "a/s",
+    "aps",
+    "ab",
+    "oy",
+    "oü",
+    "co.",
+    "co",
+    "kg",
+    "kgaa",
+    "&",
+    "corporation",
+    "corp.",
+    "corp",
+    "pty",
+    "pte.",
+    "pte",
+    "pvt.",
+    "pvt",
+    "private",
+    "company",
+    "s.r.o.",
+    "s.r.l.",
+    "srl",
+    "ug",
+    "d.o.o.",
+    "uab",
+    "ehf.",
+    "sl",
+    "s.l.",
+    "fz-llc",
+    "llp",
+    "lp",
+    "sp.",
+    "z",
+    "o.o.",
+];
+
+/// `Google LLC` → `Google`; `Amazon.com, Inc.` → `Amazon.com`; `None` for owners that are not
+/// a company name (open-source projects, people).
+fn owner_name(owner: &str) -> Option<String> {
+    let lower = owner.to_lowercase();
+    if lower.contains("open source") || lower.contains("open-source") {
+        return None;
+    }
+    let base = owner.split(" (").next().unwrap_or(owner);
+    let mut words: Vec<&str> = base.split_whitespace().collect();
+    while let Some(last) = words.last() {
+        let w = last.trim_end_matches(',').to_lowercase();
+        if words.len() > 1 && CORPORATE_SUFFIXES.contains(&w.as_str()) {
+            words.pop();
+        } else {
+            break;
+        }
+    }
+    if words.len() == 2
+        && matches!(
+            words[1].trim_end_matches(',').to_lowercase().as_str(),
+            "group" | "groupe" | "holdings"
+        )
+    {
+        words.pop();
+    }
+    let name = words.join(" ").trim_end_matches(',').trim().to_string();
+    (!name.is_empty()).then_some(name)
+}
+
+struct Dictionary {
+    entries: HashMap<String, Entry>,
+    /// Distinct phrase lengths in bytes, longest first.
+    lengths: Vec<usize>,
+}
+
+impl Dictionary {
+    fn build(index: &SignatureIndex) -> Dictionary {
+        let mut d = Dictionary {
+            entries: HashMap::new(),
+            lengths: Vec::new(),
+        };
+        let hand_written = |v: &Vendor| v.source == "built-in" && !v.origin.file.contains("imported/");
+        for v in index.vendors().iter().filter(|v| hand_written(v)) {
+            for phrase in vendor_phrases(v) {
+                d.add(&phrase, Some(&v.id), 0);
+            }
+        }
+        for (phrase, id) in SYNONYMS {
+            if index.vendor(id).is_some() {
+                d.add(phrase, Some(id), 0);
+            }
+        }
+        // Owners: a name that owns several vendors names none of them (`Google`), except an
+        // owner whose only vendor has its name (`GitHub`, `Ruby on Rails`).
+        let mut owners: HashMap<String, (String, Vec<&Vendor>)> = HashMap::new();
+        for v in index.vendors() {
+            if let Some(owner) = owner_name(&v.owner) {
+                let e = owners
+                    .entry(owner.to_ascii_lowercase())
+                    .or_insert_with(|| (owner, Vec::new()));
+                e.1.push(v);
+            }
+        }
+        for (key, (owner, vs)) in &owners {
+            let vendor = match vs.as_slice() {
+                [only] if only.name.to_ascii_lowercase() == *key => Some(only.id.as_str()),
+                _ => None,
+            };
+            d.add(owner, vendor, 1);
+            if let Some(short) = owner.strip_suffix(".com") {
+                d.add(short, None, 1);
+            }
+        }
+        for v in index.vendors().iter().filter(|v| !hand_written(v)) {
+            for phrase in vendor_phrases(v) {
+                d.add(&phrase, Some(&v.id), 2);
+            }
+        }
+        let mut lengths: Vec<usize> = d.entries.keys().map(String::len).collect();
+        lengths.sort_unstable_by(|a, b| b.cmp(a));
+        lengths.dedup();
+        d.lengths = lengths;
+        d
+    }
+
+    fn add(&mut self, phrase: &str, vendor: Option<&str>, rank: u8) {
+        let spelling = phrase.split_whitespace().collect::<Vec<_>>().join(" ");
+        let key = spelling.to_ascii_lowercase();
+        let chars = key.chars().count();
+        if chars < 2 || NEVER.contains(&key.as_str()) {
+            return;
+        }
+        let rule = if chars < 4 {
+            if !spelling.chars().any(|c| c.is_ascii_uppercase()) || SHORT_NEVER.contains(&key.as_str()) {
+                return;
+            }
+            Rule::ExactCase
+        } else if COMMON.contains(&key.as_str()) {
+            Rule::Common
+        } else {
+            Rule::Plain
+        };
+        if self.entries.get(&key).is_some_and(|e| e.rank <= rank) {
+            return;
+        }
+        self.entries.insert(
+            key,
+            Entry {
+                vendor: vendor.map(str::to_string),
+                rule,
+                spelling,
+                rank,
+            },
+        );
+    }
+
+    fn regex(&self) -> Result<Regex, String> {
+        let alt = alternation(self.entries.keys().map(String::as_str));
+        RegexBuilder::new(&alt)
+            .size_limit(256 << 20)
+            .dfa_size_limit(64 << 20)
+            .build()
+            .map_err(|e| format!("the vendor dictionary does not compile: {e}"))
+    }
+}
+
+/// A vendor's name (and its parts: `Meta Pixel (Facebook)` → `Meta Pixel`, `Facebook`) and aliases.
+fn vendor_phrases(v: &Vendor) -> Vec<String> {
+    let mut out = vec![v.name.clone()];
+    if let Some((base, rest)) = v.name.split_once(" (") {
+        out.push(base.to_string());
+        let inner = rest.trim_end_matches(')');
+        if !inner.contains(',') {
+            out.push(inner.to_string());
+        }
+    }
+    out.extend(v.aliases.iter().cloned());
+    out
+}
+
+fn find_vendors(doc: &Doc, index: &SignatureIndex, problems: &mut Vec<String>) -> Vec<DeclaredVendor> {
+    let dict = Dictionary::build(index);
+    if dict.entries.is_empty() {
+        return Vec::new();
+    }
+    let re = match dict.regex() {
+        Ok(re) => re,
+        Err(e) => {
+            problems.push(e);
+            return Vec::new();
+        }
+    };
+    let (text, lower) = (doc.text, doc.lower.as_str());
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    let mut pos = 0;
+    while pos < lower.len() {
+        let Some(m) = re.find_at(lower, pos) else { break };
+        let start = m.start();
+        let mut hit = None;
+        if left_ok(text, start) {
+            let candidates = std::iter::once(m.end())
+                .chain(dict.lengths.iter().filter(|&&l| l < m.len()).map(|&l| start + l));
+            for end in candidates {
+                if !lower.is_char_boundary(end) {
+                    continue;
+                }
+                if let Some(entry) = dict.entries.get(&lower[start..end])
+                    && right_ok(text, end)
+                    && accepted(doc, entry, start, end)
+                {
+                    hit = Some((end, entry));
+                    break;
+                }
+            }
+        }
+        let Some((end, entry)) = hit else {
+            pos = start + next_char_len(lower, start);
+            continue;
+        };
+        let name = &text[start..end];
+        let key = match &entry.vendor {
+            Some(id) => id.clone(),
+            None => format!("owner:{}", name.to_ascii_lowercase()),
+        };
+        if seen.insert(key) {
+            out.push(DeclaredVendor {
+                name: name.to_string(),
+                vendor: entry.vendor.clone(),
+                source: 0,
+                quote: Some(doc.quote(start, end)),
+            });
+        }
+        pos = end;
+    }
+    out
+}
+
+/// Whether the dictionary hit `start..end` satisfies its entry's rule.
+fn accepted(doc: &Doc, entry: &Entry, start: usize, end: usize) -> bool {
+    let found = &doc.text[start..end];
+    match entry.rule {
+        Rule::Plain => true,
+        Rule::ExactCase => found == entry.spelling,
+        Rule::Common => {
+            let rest = &doc.text[end..];
+            if rest.starts_with('-') {
+                return false;
+            }
+            let next: String = rest
+                .trim_start_matches([' ', '.'])
+                .chars()
+                .take_while(|c| c.is_alphanumeric())
+                .take(20)
+                .collect::<String>()
+                .to_lowercase();
+            if rest.starts_with([' ', '.']) && PRODUCT_WORDS.contains(&next.as_str()) {
+                return true;
+            }
+            let capitalised = found.chars().next().is_some_and(char::is_uppercase);
+            let shouting = found.chars().filter(|c| c.is_uppercase()).count() >= 2
+                && !found.chars().any(char::is_lowercase)
+                && entry.spelling.chars().any(char::is_lowercase);
+            let (s, _) = doc.sentence_at(start);
+            let initial = s >= start || !doc.text[s..start].chars().any(char::is_alphabetic);
+            capitalised && !shouting && !initial
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cookie names.
+
+struct Cookies {
+    items: Vec<DeclaredItem>,
+    /// Every accepted mention: (start, end, name).
+    mentions: Vec<(usize, usize, String)>,
+}
+
+const NOT_NAMES: &[&str] = &[
+    "a",
+    "an",
+    "the",
+    "and",
+    "or",
+    "which",
+    "that",
+    "this",
+    "these",
+    "those",
+    "is",
+    "are",
+    "was",
+    "be",
+    "by",
+    "for",
+    "with",
+    "to",
+    "from",
+    "in",
+    "on",
+    "of",
+    "as",
+    "it",
+    "its",
+    "we",
+    "us",
+    "our",
+    "you",
+    "your",
+    "session",
+    "persistent",
+    "first-party",
+    "third-party",
+    "cookie",
+    "cookies",
+    "such",
+    "e.g",
+    "i.e",
+    "etc",
+    "der",
+    "die",
+    "das",
+    "le",
+    "la",
+    "les",
+    "el",
+    "los",
+    "las",
+    "il",
+    "de",
+    "du",
+    "des",
+    "und",
+    "et",
+    "y",
+    "e",
+    "en",
+    "un",
+    "une",
+];
+
+/// Opening and closing quote characters around a quoted name.
+fn quoted(text: &str, start: usize, end: usize) -> bool {
+    let before = text[..start].chars().next_back();
+    let after = text[end..].chars().next();
+    matches!(
+        before,
+        Some('"' | '\'' | '`' | '“' | '‘' | '„' | '«' | '‚' | '「')
+    ) && matches!(after, Some('"' | '\'' | '`' | '”' | '’' | '“' | '»' | '‘' | '」'))
+}
+
+fn purpose_category(p: Purpose) -> DeclaredCategory {
+    match p {
+        Purpose::Necessary => DeclaredCategory::Necessary,
+        Purpose::Preferences => DeclaredCategory::Preferences,
+        Purpose::Statistics => DeclaredCategory::Statistics,
+        Purpose::Marketing => DeclaredCategory::Marketing,
+        Purpose::Unclassified => DeclaredCategory::Unclassified,
+    }
+}
+
+/// Looks a token up: the category of the first acceptable signature, if any.
+fn lookup(
+    index: &SignatureIndex,
+    token: &str,
+    generic_ok: bool,
+    cache: &mut HashMap<String, Option<(DeclaredCategory, bool)>>,
+    budget: &mut usize,
+) -> Option<DeclaredCategory> {
+    let found = match cache.get(token) {
+        Some(v) => *v,
+        None => {
+            if *budget == 0 {
+                return None;
+            }
+            *budget -= 1;
+            let all = index.match_cookie_all(token);
+            let any = all.iter().find(|m| m.signature.scope == Scope::Any);
+            let v = any
+                .map(|m| (purpose_category(m.signature.purpose), true))
+                .or_else(|| {
+                    all.first()
+                        .map(|m| (purpose_category(m.signature.purpose), false))
+                });
+            cache.insert(token.to_string(), v);
+            v
+        }
+    };
+    match found {
+        Some((cat, true)) => Some(cat),
+        Some((cat, false)) if generic_ok => Some(cat),
+        _ => None,
+    }
+}
+
+fn find_cookies(doc: &Doc, p: &Patterns, index: &SignatureIndex, problems: &mut Vec<String>) -> Cookies {
+    let text = doc.text;
+    let mut items: Vec<DeclaredItem> = Vec::new();
+    let mut by_name: HashMap<String, usize> = HashMap::new();
+    let mut mentions = Vec::new();
+    let mut cache = HashMap::new();
+    let mut budget = MAX_COOKIE_LOOKUPS;
+    let mut add = |name: &str, cat: DeclaredCategory, start: usize, items: &mut Vec<DeclaredItem>| {
+        mentions.push((start, start + name.len(), name.to_string()));
+        if by_name.contains_key(name) {
+            return;
+        }
+        by_name.insert(name.to_string(), items.len());
+        items.push(DeclaredItem {
+            name: name.to_string(),
+            kind: ItemKind::Cookie,
+            provider: None,
+            category: cat,
+            category_label: None,
+            purpose: None,
+            expiry_text: None,
+            expiry_secs: None,
+            session: None,
+            count: 1,
+            source: 0,
+            location: Some("text".to_string()),
+        });
+    };
+
+    // Names listed after "cookie(s) named/called …".
+    let mut listed: HashSet<usize> = HashSet::new();
+    for m in p.named_list.find_iter(&doc.lower) {
+        let mut pos = m.end();
+        for _ in 0..20 {
+            let rest = &text[pos..];
+            let skip = rest.len()
+                - rest
+                    .trim_start_matches([' ', '"', '\'', '`', '“', '‘', '„', '«'])
+                    .len();
+            let tstart = pos + skip;
+            let Some(tm) = p
+                .cookie_token
+                .find_at(text, tstart)
+                .filter(|t| t.start() == tstart)
+            else {
+                break;
+            };
+            let token = tm.as_str().trim_end_matches(['.', '-']);
+            if token.is_empty()
+                || token.len() > 64
+                || NOT_NAMES.contains(&token.to_ascii_lowercase().as_str())
+            {
+                break;
+            }
+            let cat =
+                lookup(index, token, true, &mut cache, &mut budget).unwrap_or(DeclaredCategory::Unknown);
+            listed.insert(tstart);
+            add(token, cat, tstart, &mut items);
+            pos = tstart + token.len();
+            let rest = &text[pos..];
+            let rest_l = &doc.lower[pos..];
+            let sep = rest.len()
+                - rest
+                    .trim_start_matches(['"', '\'', '`', '”', '’', '»', ')'])
+                    .len();
+            let after = &rest_l[sep..];
+            let next = [
+                ", and ", ", or ", ", ", " and ", " or ", " und ", " et ", " y ", " e ", " en ", " i ",
+                " / ", "/",
+            ]
+            .iter()
+            .find(|s| after.starts_with(**s));
+            match next {
+                Some(s) => pos += sep + s.len(),
+                None => break,
+            }
+        }
+    }
+
+    // Code-like tokens anywhere.
+    let mut capped = false;
+    for tm in p.cookie_token.find_iter(text) {
+        let start = tm.start();
+        if listed.contains(&start) || !left_ok(text, start) && !text[..start].ends_with(['(', '[']) {
+            continue;
+        }
+        let token = tm.as_str().trim_end_matches(['.', '-']);
+        let end = start + token.len();
+        if token.len() < 2 || token.len() > 64 || !token.chars().any(|c| c.is_ascii_alphabetic()) {
+            continue;
+        }
+        let is_quoted = quoted(text, start, end);
+        let underscore = token.contains('_');
+        let first_upper = token.chars().next().is_some_and(|c| c.is_ascii_uppercase());
+        let mixed = token.chars().skip(1).any(|c| c.is_ascii_uppercase())
+            && token.chars().any(|c| c.is_ascii_lowercase());
+        let caps = token.len() >= 3
+            && token.len() <= 20
+            && token
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            && first_upper;
+        if !(underscore || mixed || caps || is_quoted && token.len() >= 3) {
+            continue;
+        }
+        if is_quoted
+            && !(underscore || mixed || caps)
+            && NOT_NAMES.contains(&token.to_ascii_lowercase().as_str())
+        {
+            continue;
+        }
+        // A generic name (one a vendor only sets on its own domains) counts when it is
+        // quoted in a sentence about cookies.
+        let generic_ok = is_quoted && {
+            let (s, e) = doc.sentence_at(start);
+            doc.lower[s..e].contains("cookie")
+        };
+        if budget == 0 {
+            capped = true;
+            break;
+        }
+        if let Some(cat) = lookup(index, token, generic_ok, &mut cache, &mut budget) {
+            add(token, cat, start, &mut items);
+        }
+    }
+    if capped || budget == 0 {
+        problems.push(format!(
+            "more than {MAX_COOKIE_LOOKUPS} distinct cookie-like tokens; the rest were not looked up"
+        ));
+    }
+
+    // "_ ga" (a name split by machine translation or text extraction): only exact names.
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while let Some(off) = text[i..].find("_ ") {
+        let at = i + off;
+        i = at + 2;
+        let word: String = text[at + 2..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .take(30)
+            .collect();
+        if word.len() < 2 || at > 0 && bytes.get(at - 1) == Some(&b'_') {
+            continue;
+        }
+        let name = format!("_{word}");
+        let exact = index
+            .match_cookie_all(&name)
+            .into_iter()
+            .find(|m| m.signature.scope == Scope::Any && m.signature.pattern.source() == name);
+        if let Some(m) = exact {
+            add(&name, purpose_category(m.signature.purpose), at, &mut items);
+        }
+        if i >= text.len() {
+            break;
+        }
+    }
+    Cookies { items, mentions }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Technologies.
+
+/// Denials that make a mention of the technology in the same sentence not count.
+fn denied_by(tech: &str) -> &'static [&'static str] {
+    match tech {
+        "cookies" => &["cookies", "marketing", "statistics", "third-party-cookies"],
+        "web-beacons" => &["web-beacons"],
+        "fingerprinting" => &["fingerprinting"],
+        _ => &[],
+    }
+}
+
+fn find_technologies(doc: &Doc, p: &Patterns, negs: &[Neg]) -> Vec<DeclaredTechnology> {
+    let denied: HashSet<(usize, &str)> = negs.iter().map(|n| (n.sentence, n.denies)).collect();
+    let mut found: HashMap<&'static str, (usize, String)> = HashMap::new();
+    let consider =
+        |tech: &'static str, start: usize, end: usize, found: &mut HashMap<&'static str, (usize, String)>| {
+            if found.contains_key(tech) {
+                return;
+            }
+            let si = doc.sentence_index(start);
+            if denied_by(tech).iter().any(|d| denied.contains(&(si, *d))) {
+                return;
+            }
+            found.insert(tech, (start, doc.quote(start, end)));
+        };
+    for (start, end) in bounded_matches(&p.tech_any, &doc.lower, doc.text) {
+        let hit = &doc.lower[start..end];
+        if let Some((tech, _)) = p.techs.iter().find(|(_, re)| re.is_match(hit)) {
+            consider(tech, start, end, &mut found);
+        }
+        if found.len() == p.techs.len() {
+            break;
+        }
+    }
+    for m in p.tech_cased.find_iter(doc.text) {
+        let tech = if m.as_str() == "DNT" {
+            "do-not-track"
+        } else {
+            "gpc"
+        };
+        consider(tech, m.start(), m.end(), &mut found);
+    }
+    let mut out: Vec<(usize, DeclaredTechnology)> = found
+        .into_iter()
+        .map(|(tech, (pos, quote))| {
+            (
+                pos,
+                DeclaredTechnology {
+                    technology: tech.to_string(),
+                    source: 0,
+                    quote: Some(quote),
+                },
+            )
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.technology.cmp(&b.1.technology)));
+    out.into_iter().map(|(_, t)| t).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Retention.
+
+/// Words that make a sentence about keeping or deleting things (lower-case stems).
+const RETENTION_WORDS: &[&str] = &[
+    "retain",
+    "retention",
+    "keep",
+    "kept",
+    "store",
+    "stored",
+    "storage",
+    "storing",
+    "delete",
+    "deleted",
+    "deletion",
+    "erase",
+    "erased",
+    "expire",
+    "expiry",
+    "expiration",
+    "expires",
+    "lifetime",
+    "lifespan",
+    "life span",
+    "persist",
+    "remain",
+    "valid for",
+    "duration",
+    "anonymi",
+    "purge",
+    "archive",
+    "hold",
+    "held",
+    "save",
+    "saved",
+    "destroy",
+    "speicher",
+    "aufbewahr",
+    "lösch",
+    "gelöscht",
+    "laufzeit",
+    "ablauf",
+    "gültig",
+    "conserv",
+    "supprim",
+    "effac",
+    "expir",
+    "durée",
+    "almacen",
+    "elimin",
+    "borra",
+    "caduc",
+    "duración",
+    "guard",
+    "memorizz",
+    "cancell",
+    "scad",
+    "durata",
+    "bewaar",
+    "opgeslagen",
+    "verwijder",
+    "verloop",
+    "looptijd",
+    "przechowyw",
+    "usuw",
+    "usunię",
+    "wygas",
+    "ważn",
+    "armazen",
+    "exclu",
+    "duração",
+    "mantid",
+    "保存",
+    "保留",
+    "存储",
+    "删除",
+    "期限",
+    "有效期",
+    "留存",
+];
+
+/// Known subjects of a retention sentence, longest first where they overlap.
+const SUBJECTS: &[&str] = &[
+    "web server logs",
+    "server log files",
+    "server logfiles",
+    "server logs",
+    "server log",
+    "access logs",
+    "log files",
+    "logfiles",
+    "log file",
+    "log data",
+    "log information",
+    "logs",
+    "ip addresses",
+    "ip address",
+    "your personal data",
+    "your personal information",
+    "personal data",
+    "personal information",
+    "your data",
+    "your information",
+    "account data",
+    "account information",
+    "usage data",
+    "analytics data",
+    "session recordings",
+    "recordings",
+    "cookies",
+    "cookie",
+    "backups",
+    "records",
+    "messages",
+    "data",
+    "information",
+    // German, French, Spanish, Italian, Dutch, Polish, Portuguese, Chinese
+    "server-logfiles",
+    "log-dateien",
+    "protokolldaten",
+    "ip-adressen",
+    "ip-adresse",
+    "personenbezogenen daten",
+    "personenbezogene daten",
+    "ihre daten",
+    "daten",
+    "fichiers journaux",
+    "journaux",
+    "données personnelles",
+    "données à caractère personnel",
+    "vos données",
+    "données",
+    "adresse ip",
+    "datos personales",
+    "sus datos",
+    "datos",
+    "registros",
+    "dirección ip",
+    "dati personali",
+    "dati",
+    "indirizzo ip",
+    "persoonsgegevens",
+    "gegevens",
+    "logbestanden",
+    "dane osobowe",
+    "dane",
+    "logi",
+    "dados pessoais",
+    "dados",
+    "服务器日志",
+    "日志",
+    "个人信息",
+    "数据",
+];
+
+fn find_subject(doc: &Doc, start: usize, end: usize, cookies: &[(usize, usize, String)]) -> String {
+    let (s, e) = doc.sentence_at(start);
+    let from = floor_char(&doc.lower, start.saturating_sub(300).max(s));
+    let to = ceil_char(&doc.lower, (end + 200).min(e.max(end)));
+    let lower = &doc.lower;
+    // (end, length, subject)
+    let mut before: Option<(usize, usize, String)> = None;
+    let mut after: Option<(usize, usize, String)> = None;
+    for subject in SUBJECTS {
+        let sub = subject.to_string();
+        for (i, _) in lower[from..to].match_indices(subject) {
+            let a = from + i;
+            let b = a + subject.len();
+            if !left_ok(doc.text, a) || !right_ok(doc.text, b) {
+                continue;
+            }
+            if b <= start {
+                if before.as_ref().is_none_or(|x| (b, subject.len()) > (x.0, x.1)) {
+                    before = Some((b, subject.len(), sub.clone()));
+                }
+            } else if a >= end && after.as_ref().is_none_or(|x| a < x.0) {
+                after = Some((a, subject.len(), sub.clone()));
+            }
+        }
+    }
+    let cookie_before = cookies
+        .iter()
+        .filter(|(a, b, _)| *a >= s && *b <= start)
+        .max_by_key(|(_, b, _)| *b);
+    match (before, cookie_before) {
+        (Some((b, _, sub)), Some((_, cb, name))) => {
+            if *cb >= b || sub.starts_with("cookie") {
+                name.clone()
+            } else {
+                sub
+            }
+        }
+        (None, Some((_, _, name))) => name.clone(),
+        (Some((_, _, sub)), None) => sub,
+        (None, None) => after.map_or_else(|| "unspecified".to_string(), |x| x.2),
+    }
+}
+
+fn floor_char(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_char(s: &str, mut i: usize) -> usize {
+    while i < s.len() && !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i.min(s.len())
+}
+
+/// Words before a period that make it an age, a look-back or a notice period.
+const NOT_RETENTION_BEFORE: &[&str] = &[
+    "age of",
+    "aged",
+    "under",
+    "last",
+    "past",
+    "previous",
+    "preceding",
+    "over the",
+    "every",
+    "each",
+    "per",
+];
+const NOT_RETENTION_AFTER: &[&str] = &[
+    " old",
+    " of age",
+    " ago",
+    " of experience",
+    " of operation",
+    " in advance",
+    " prior",
+    " notice",
+    "'s notice",
+    "’s notice",
+    " alt",
+    " jünger",
+    " älter",
+];
+/// Words one of which must come right before "a"/"an" used as a number ("for a year").
+const ARTICLE_LEADS: &[&str] = &[
+    "for",
+    "of",
+    "after",
+    "than",
+    "to",
+    "within",
+    "about",
+    "approximately",
+    "least",
+    "most",
+    "up",
+    "over",
+    "half",
+    "only",
+    "just",
+    "maximum",
+    "max",
+];
+
+fn find_retention(doc: &Doc, p: &Patterns, cookies: &[(usize, usize, String)]) -> Vec<RetentionStatement> {
+    let (text, lower) = (doc.text, doc.lower.as_str());
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    let mut pos = 0;
+    while pos < lower.len() {
+        let Some(c) = p.retention.captures_at(lower, pos) else {
+            break;
+        };
+        let Some(m) = c.get(0) else { break };
+        let (start, end) = (m.start(), m.end());
+        pos = start + next_char_len(lower, start);
+        let left = text[..start].chars().next_back();
+        if left.is_some_and(|ch| ch.is_alphanumeric() || ch == '.' || ch == ',') {
+            continue;
+        }
+        if text[end..].chars().next().is_some_and(char::is_alphanumeric) {
+            continue;
+        }
+        let Some(unit) = c
+            .name("u")
+            .and_then(|u| UNITS.iter().find(|(w, _)| *w == u.as_str()))
+        else {
+            continue;
+        };
+        let amount = if let Some(d) = c.name("d") {
+            d.as_str().replace(',', ".").parse::<f64>().ok()
+        } else if let Some(w) = c.name("w") {
+            let w = w.as_str();
+            if w == "a" || w == "an" {
+                let prev_word = lower[..start].split_whitespace().next_back().unwrap_or("");
+                if !ARTICLE_LEADS.contains(&prev_word) {
+                    continue;
+                }
+            }
+            word_number(w)
+        } else {
+            None
+        };
+        let Some(amount) = amount.filter(|a| *a > 0.0) else {
+            continue;
+        };
+        if let Some(r) = judge(doc, start, end, (amount * unit.1 as f64).round() as u64, cookies) {
+            pos = end;
+            if seen.insert((r.subject.clone(), r.duration_secs)) {
+                out.push(r);
+            }
+        }
+    }
+    for c in p.retention_cjk.captures_iter(lower) {
+        let (Some(m), Some(d), Some(u)) = (c.get(0), c.name("d"), c.name("u")) else {
+            continue;
+        };
+        if text[..m.start()]
+            .chars()
+            .next_back()
+            .is_some_and(|ch| ch.is_ascii_digit())
+        {
+            continue;
+        }
+        let Some(unit) = CJK_UNITS.iter().find(|(w, _)| *w == u.as_str()) else {
+            continue;
+        };
+        let Ok(n) = d.as_str().parse::<u64>() else {
+            continue;
+        };
+        if n == 0 {
+            continue;
+        }
+        if let Some(r) = judge(doc, m.start(), m.end(), n.saturating_mul(unit.1), cookies)
+            && seen.insert((r.subject.clone(), r.duration_secs))
+        {
+            out.push(r);
+        }
+    }
+    out
+}
+
+fn word_number(w: &str) -> Option<f64> {
+    if let Some((tens, ones)) = w.split_once('-') {
+        return Some(word_number(tens)? + word_number(ones)?);
+    }
+    NUMBER_WORDS.iter().find(|(n, _)| *n == w).map(|(_, v)| *v)
+}
+
+/// A retention statement for the period at `start..end`, if its sentence is about keeping
+/// or deleting and the period is not an age, a look-back or a notice period.
+fn judge(
+    doc: &Doc,
+    start: usize,
+    end: usize,
+    secs: u64,
+    cookies: &[(usize, usize, String)],
+) -> Option<RetentionStatement> {
+    let lower = doc.lower.as_str();
+    let (s, e) = doc.sentence_at(start);
+    let before = &lower[floor_char(lower, start.saturating_sub(30).max(s))..start];
+    let before = before.trim_end();
+    if NOT_RETENTION_BEFORE.iter().any(|w| before.ends_with(w)) {
+        return None;
+    }
+    let after = &lower[end..ceil_char(lower, (end + 20).min(lower.len()))];
+    if NOT_RETENTION_AFTER.iter().any(|w| after.starts_with(w)) {
+        return None;
+    }
+    let from = floor_char(lower, start.saturating_sub(400).max(s));
+    let to = ceil_char(lower, (end + 400).min(e.max(end)));
+    let window = &lower[from..to];
+    if !RETENTION_WORDS.iter().any(|w| window.contains(w)) {
+        return None;
+    }
+    Some(RetentionStatement {
+        subject: find_subject(doc, start, end, cookies),
+        duration_secs: secs,
+        quote: doc.quote(start, end),
+        source: 0,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Negative statements.
+
+struct Neg {
+    sentence: usize,
+    denies: &'static str,
+    quote: String,
+}
+
+/// Words in the clause before a negation that make it conditional or about someone else.
+const NOT_OUR_CLAUSE: &[&str] = &[
+    "if",
+    "unless",
+    "when",
+    "whenever",
+    "whether",
+    "should",
+    "you",
+    "your",
+    "they",
+    "them",
+    "their",
+    "third party",
+    "third parties",
+    "third-party",
+    "partners",
+    "browser",
+    "browsers",
+    "wenn",
+    "falls",
+    "sie",
+    "si",
+    "vous",
+    "tu",
+    "cuando",
+    "usted",
+    "se",
+    "als",
+    "u",
+    "jeśli",
+    "jeżeli",
+    "caso",
+    "você",
+    "ihr",
+    "du",
+    "may",
+    "might",
+    "cannot",
+];
+
+/// Words after a negation that make it an exception or a condition.
+const EXCEPTIONS: &[&str] = &[
+    "unless",
+    "except",
+    "other than",
+    "apart from",
+    "besides",
+    "without your",
+    "without consent",
+    "until you",
+    "before you",
+    "before consent",
+    "prior to",
+    "only if",
+    "only with",
+    "sofern",
+    "außer",
+    "es sei denn",
+    "ohne ihre",
+    "ohne deine",
+    "ohne einwilligung",
+    "sauf",
+    "sans votre",
+    "sans consentement",
+    "salvo",
+    "excepto",
+    "sin su",
+    "sin tu",
+    "sin consentimiento",
+    "tranne",
+    "senza il",
+    "senza tuo",
+    "senza vostro",
+    "behalve",
+    "zonder",
+    "chyba że",
+    "bez zgody",
+    "bez twojej",
+    "exceto",
+    "sem o seu",
+    "sem seu",
+    "sem consentimento",
+];
+
+const USE_VERBS: &[&str] = &[
+    "use",
+    "using",
+    "employ",
+    "set",
+    "place",
+    "deploy",
+    "utili",
+    "rely",
+    "install",
+    "serve",
+    "drop",
+    "include",
+    "allow",
+    "permit",
+    "activate",
+    "load",
+    "embed",
+    "engage",
+    "make use",
+    "track",
+    "practi",
+    "perform",
+    "store",
+    "verwend",
+    "nutz",
+    "setz",
+    "einsetz",
+    "benutz",
+    "speicher",
+    "utilis",
+    "dépos",
+    "depos",
+    "utiliz",
+    "usa",
+    "usamos",
+    "emple",
+    "instal",
+    "usiamo",
+    "gebruik",
+    "plaats",
+    "używa",
+    "wykorzyst",
+    "stosuj",
+    "ricorr",
+    "recorr",
+    "colocamos",
+    "plaatsen",
+];
+
+fn find_negatives(doc: &Doc, p: &Patterns) -> Vec<Neg> {
+    let lower = doc.lower.as_str();
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    for c in p.cue.captures_iter(lower) {
+        let Some(m) = c.get(0) else { continue };
+        let (cs, ce) = (m.start(), m.end());
+        let si = doc.sentence_index(cs);
+        let (s, e) = doc.sentence_at(cs);
+        if !(s <= cs && ce <= e) {
+            continue;
+        }
+        // Do Not Track / Do Not Sell links and disclosures.
+        if lower[cs..].starts_with("do not track") || lower[cs..].starts_with("do-not-track") {
+            continue;
+        }
+        if lower[..cs].ends_with("do-") {
+            continue;
+        }
+        let after_end = ceil_char(lower, (ce + 120).min(e));
+        let after = &lower[ce..after_end];
+        if after.contains("do not track") || after.contains("do-not-track") || after.contains("dnt") {
+            continue;
+        }
+        if ["only", "necessarily", "limited", "just", "always", "all "]
+            .iter()
+            .any(|w| after.trim_start().starts_with(w))
+        {
+            continue;
+        }
+        // The clause before the negation: its subject must be the site.
+        let clause_from = floor_char(lower, cs.saturating_sub(60).max(s));
+        let prefix = &lower[clause_from..cs];
+        let prefix = [
+            ",", ";", ":", " that ", " dass ", " que ", " che ", " dat ", " że ", "(", "–", " - ",
+        ]
+        .iter()
+        .filter_map(|sep| prefix.rfind(sep).map(|i| &prefix[i + sep.len()..]))
+        .min_by_key(|p| p.len())
+        .unwrap_or(prefix);
+        if prefix
+            .split(|c: char| !c.is_alphanumeric() && c != '-')
+            .any(|w| NOT_OUR_CLAUSE.contains(&w))
+            || NOT_OUR_CLAUSE
+                .iter()
+                .filter(|w| w.contains(' '))
+                .any(|w| prefix.contains(w))
+        {
+            continue;
+        }
+        let full_after = &lower[ce..ceil_char(lower, (ce + 160).min(e))];
+        if EXCEPTIONS.iter().any(|w| full_after.contains(w)) {
+            continue;
+        }
+        let (object, verb_ok) = if c.name("pas").is_some() {
+            let from = floor_char(lower, cs.saturating_sub(100).max(s));
+            (&lower[from..ce], true)
+        } else if c.name("det").is_some() {
+            (&lower[ce..ceil_char(lower, (ce + 40).min(e))], true)
+        } else {
+            let obj = &lower[ce..ceil_char(lower, (ce + 100).min(e))];
+            (obj, USE_VERBS.iter().any(|v| obj.contains(v)))
+        };
+        for denies in denials(object, verb_ok) {
+            if seen.insert((si, denies)) {
+                out.push(Neg {
+                    sentence: si,
+                    denies,
+                    quote: doc.quote(cs, ce),
+                });
+            }
+        }
+    }
+    out
+}
+
+fn has_any(s: &str, words: &[&str]) -> bool {
+    words.iter().any(|w| s.contains(w))
+}
+
+/// What a negated phrase denies.
+fn denials(object: &str, verb_ok: bool) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    let sell = has_any(
+        object,
+        &[
+            "sell", "sold", "selling", "verkauf", "vendons", "vendemos", "vendiamo", "vendre", "vender",
+            "verkopen", "sprzeda", "vendem",
+        ],
+    );
+    if sell
+        && !has_any(
+            object,
+            &["sell my", "sell or share my", "sell and share my", "sale of my"],
+        )
+        && has_any(
+            object,
+            &[
+                "personal",
+                "data",
+                "information",
+                "daten",
+                "données",
+                "datos",
+                "dati",
+                "gegevens",
+                "dane",
+                "dados",
+                "informa",
+            ],
+        )
+    {
+        out.push("sale-of-data");
+    }
+    if !verb_ok {
+        return out;
+    }
+    if has_any(
+        object,
+        &["fingerprint", "empreinte", "huella digital", "fingerabdr"],
+    ) {
+        out.push("fingerprinting");
+    }
+    if has_any(
+        object,
+        &[
+            "web beacon",
+            "web-beacon",
+            "webbeacon",
+            "pixel tag",
+            "clear gif",
+            "tracking pixel",
+            "web bug",
+            "zählpixel",
+            "balises web",
+            "balizas web",
+            "pixels",
+        ],
+    ) {
+        out.push("web-beacons");
+    }
+    let cookie = has_any(object, &["cookie", "ciasteczk"]);
+    if !cookie || sell {
+        return out;
+    }
+    if has_any(
+        object,
+        &[
+            "third-party cookie",
+            "third party cookie",
+            "cookies from third",
+            "cookies of third",
+            "drittanbieter",
+            "cookies tiers",
+            "cookies de terceros",
+            "cookie di terze",
+            "cookies van derden",
+            "stron trzecich",
+            "cookies de terceiros",
+        ],
+    ) {
+        out.push("third-party-cookies");
+        return out;
+    }
+    let marketing = has_any(
+        object,
+        &[
+            "advertis",
+            "marketing",
+            "targeting",
+            "targeted",
+            "retargeting",
+            "tracking",
+            "track ",
+            "behavioural",
+            "behavioral",
+            "werbe",
+            "werbung",
+            "publicit",
+            "pubblicit",
+            "reclame",
+            "reklam",
+            "profil",
+        ],
+    );
+    let statistics = has_any(
+        object,
+        &[
+            "analytic",
+            "statistic",
+            "performance",
+            "measurement",
+            "analyse",
+            "analysis",
+            "análisis",
+            "analíti",
+            "analisi",
+            "analitic",
+            "statistik",
+            "statystyczn",
+            "analityczn",
+            "estadístic",
+            "audience",
+        ],
+    );
+    let non_essential = has_any(
+        object,
+        &[
+            "non-essential",
+            "nonessential",
+            "non essential",
+            "unnecessary",
+            "non-necessary",
+            "optional",
+            "nicht notwendig",
+            "nicht erforderlich",
+            "non essenziali",
+            "no esenciales",
+            "non essentiels",
+        ],
+    );
+    if marketing || non_essential {
+        out.push("marketing");
+    }
+    if statistics || non_essential {
+        out.push("statistics");
+    }
+    if !(marketing || statistics || non_essential) && plain_cookies(object) {
+        out.push("cookies");
+    }
+    out
+}
+
+/// Whether the words before "cookie" are only a verb and determiners ("use any cookies").
+fn plain_cookies(object: &str) -> bool {
+    let Some(at) = object.find("cookie") else {
+        return false;
+    };
+    let allowed = [
+        "use",
+        "uses",
+        "using",
+        "any",
+        "employ",
+        "set",
+        "place",
+        "deploy",
+        "utilise",
+        "utilize",
+        "store",
+        "install",
+        "we",
+        "our",
+        "on",
+        "this",
+        "website",
+        "site",
+        "at",
+        "all",
+        "de",
+        "des",
+        "d",
+        "les",
+        "aucun",
+        "aucune",
+        "verwenden",
+        "nutzen",
+        "setzen",
+        "einsetzen",
+        "benutzen",
+        "keine",
+        "kein",
+        "utilisons",
+        "utilise",
+        "utilizamos",
+        "usamos",
+        "utiliza",
+        "usa",
+        "ninguna",
+        "ningún",
+        "ninguna",
+        "utilizziamo",
+        "usiamo",
+        "utilizza",
+        "alcun",
+        "i",
+        "gli",
+        "il",
+        "gebruiken",
+        "gebruikt",
+        "geen",
+        "używamy",
+        "wykorzystujemy",
+        "plików",
+        "pliki",
+        "plik",
+        "żadnych",
+        "utilizamos",
+        "nenhum",
+        "os",
+        "any other",
+        "also",
+        "ever",
+        "currently",
+        "hier",
+        "ici",
+        "aquí",
+        "qui",
+        "here",
+        "wir",
+        "nous",
+        "la",
+        "le",
+        "las",
+        "los",
+    ];
+    object[..at]
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .all(|w| allowed.contains(&w))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index() -> &'static SignatureIndex {
+        crate::signatures::builtin_index().expect("built-in signatures")
+    }
+
+    fn seed(name: &str) -> String {
+        let path = format!("{}/../shared/seeds/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    fn run(text: &str) -> DeclaredPolicy {
+        from_policy_text(text, "test", index())
+    }
+
+    fn techs(p: &DeclaredPolicy) -> Vec<&str> {
+        let mut v: Vec<&str> = p.technologies.iter().map(|t| t.technology.as_str()).collect();
+        v.sort_unstable();
+        v
+    }
+
+    fn vendors(p: &DeclaredPolicy) -> Vec<(String, Option<String>)> {
+        p.vendors
+            .iter()
+            .map(|v| (v.name.clone(), v.vendor.clone()))
+            .collect()
+    }
+
+    fn denies(p: &DeclaredPolicy) -> Vec<&str> {
+        let mut v: Vec<&str> = p.negatives.iter().map(|n| n.denies.as_str()).collect();
+        v.sort_unstable();
+        v
+    }
+
+    #[test]
+    fn dump() {
+        for f in [
+            "000_1d3e92ae33ea1a38.txt",
+            "001_79d0e3ef17235cd8.txt",
+            "002_60ed235d1c8b3da9.txt",
+            "003_fb878c281b62f0cf.txt",
+            "004_e2c901a0d9520351.txt",
+        ] {
+            let p = run(&seed(f));
+            println!(
+                "=== {f}\nvendors {:#?}\ntech {:#?}\nitems {:?}\nretention {:#?}\nneg {:#?}\nsrc {:?}",
+                vendors(&p),
+                p.technologies,
+                p.items.iter().map(|i| (&i.name, i.category)).collect::<Vec<_>>(),
+                p.retention,
+                p.negatives,
+                p.sources
+            );
+        }
+    }
+}
