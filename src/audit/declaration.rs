@@ -272,6 +272,10 @@ fn check_category(
 /// Lower-cased names, providers and domains the policy mentions.
 pub(crate) fn declared_names(policy: &DeclaredPolicy) -> BTreeSet<String> {
     let mut s = BTreeSet::new();
+    // The consent manager that publishes the declaration is known to the visitor.
+    if let Some(cmp) = &policy.consent_manager {
+        s.insert(format!("id:{cmp}"));
+    }
     for v in &policy.vendors {
         s.insert(v.name.to_lowercase());
         if let Some(id) = &v.vendor {

@@ -62,6 +62,7 @@ pub fn check(pass: &Pass, policy: &DeclaredPolicy) -> Vec<Finding> {
         let owner = t.owner.clone().unwrap_or_default();
         let owner_word = owner.split([' ', ',']).next().unwrap_or("").to_lowercase();
         let named = named_ids.contains(id.as_str())
+            || policy.consent_manager.as_deref() == Some(id.as_str())
             || named_names.contains(&name.to_lowercase())
             || (!owner_word.is_empty() && named_names.contains(&owner_word))
             || named_names.contains(&owner.to_lowercase());

@@ -38,7 +38,7 @@ pub const RULES: &[Rule] = &[
         id: "DCL-003",
         title: "Undeclared third party",
         severity: "high for advertising, social, session-replay and fingerprinting vendors; medium for analytics, tag managers, marketing automation, A/B testing and customer engagement; low for the rest and for unattributed domains",
-        fires_when: "the site declares vendors or providers and a third party contacted (by its vendor, owner or domain) is named by none of them",
+        fires_when: "the site declares vendors or providers and a third party contacted (by its vendor, owner or domain) is named by none of them; the consent manager that publishes the declaration counts as declared",
         rationale: "Recipients of personal data must be disclosed (GDPR art. 13(1)(e)). Libert (WWW 2018) found fewer than 15 % of third-party data flows disclosed in policies.",
         module: "audit::declaration",
     },

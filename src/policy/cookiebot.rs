@@ -74,6 +74,13 @@ const MAX_PROBLEMS: usize = 200;
 const MAX_ROWS: usize = 50_000;
 /// A flattened row longer than this is not a row.
 const MAX_ROW_CHARS: usize = 4000;
+/// At most this many rows are read from a flattened text (the name/provider split is the
+/// costly part; real declarations have a few hundred rows).
+const MAX_TEXT_ROWS: usize = 5000;
+/// At most this many provider words are remembered from a flattened text.
+const MAX_VOCAB: usize = 2000;
+/// A host-like ending longer than this is only considered for its last characters.
+const MAX_HOST_CHARS: usize = 128;
 /// Nesting limit of the JavaScript literal reader.
 const MAX_DEPTH: usize = 16;
 
@@ -1260,7 +1267,7 @@ fn split_rows<'a>(seg: &'a str, out: &mut Out, section: usize) -> (Vec<RawRow<'a
             type_label: ty.as_str(),
         });
         pos = all.end();
-        if rows.len() > MAX_ROWS {
+        if rows.len() >= MAX_TEXT_ROWS {
             break;
         }
         match seg.get(pos..).and_then(|r| r.chars().next()) {
@@ -1499,6 +1506,9 @@ fn host_and_parents(h: &str) -> Vec<String> {
 fn domain_tail(t0: &str) -> Option<usize> {
     let mut start = t0.len();
     for (i, c) in t0.char_indices().rev() {
+        if t0.len() - i > MAX_HOST_CHARS {
+            break;
+        }
         if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-' {
             start = i;
         } else {
@@ -1554,6 +1564,10 @@ impl Vocab {
         }
         let mut words: Vec<String> = words.into_iter().collect();
         words.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        if words.len() > MAX_VOCAB {
+            // Keep the shortest (single provider names), which glued rows end with.
+            words.drain(..words.len() - MAX_VOCAB);
+        }
         Vocab {
             words,
             domains,
@@ -1564,7 +1578,9 @@ impl Vocab {
     /// Whether a provider host is attested (for the row `row`): by the `[xN]` providers, by
     /// another row's host, or by the signature database.
     fn host_attested(&self, host: &str, row: usize) -> bool {
-        let parents = host_and_parents(host);
+        let mut parents = host_and_parents(host);
+        // Registrable domains and short host names only.
+        parents.retain(|p| p.matches('.').count() < 4);
         if parents.iter().any(|p| self.domains.contains(p)) {
             return true;
         }
@@ -1746,6 +1762,11 @@ pub fn from_declaration_text(text: &str, location: &str) -> DeclaredPolicy {
             out.problem(format!("section {}: no rows read", k + 1));
         }
         raw.extend(rows.into_iter().map(|r| (k, r)));
+        if raw.len() >= MAX_TEXT_ROWS {
+            out.problem(format!("more than {MAX_TEXT_ROWS} rows; the rest is not read"));
+            raw.truncate(MAX_TEXT_ROWS);
+            break;
+        }
         if k + 1 < headers.len() {
             gaps.push(seg.get(rest..).unwrap_or(""));
         }

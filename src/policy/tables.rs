@@ -1695,7 +1695,7 @@ mod tests {
         assert!(t.elapsed().as_secs() < 20, "{:?}", t.elapsed());
         assert_eq!(p.items.len(), 1);
         assert!(
-            problems(&p)[0].starts_with("elements nest deeper than 4000 levels; only the first 4"),
+            problems(&p)[0].starts_with("elements nest deeper than 4000 levels; only the first 24087 bytes"),
             "{:?}",
             problems(&p)
         );

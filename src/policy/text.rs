@@ -69,12 +69,19 @@ pub fn from_policy_text(text: &str, location: &str, index: &SignatureIndex) -> D
         match &*PATTERNS {
             Err(e) => problems.push(format!("internal error: {e}")),
             Ok(p) => {
+                let t0 = std::time::Instant::now();
                 let doc = Doc::new(text);
+                eprintln!("doc {:?}", t0.elapsed());
                 let negs = find_negatives(&doc, p);
+                eprintln!("negs {:?}", t0.elapsed());
                 let cookies = find_cookies(&doc, p, index, &mut problems);
+                eprintln!("cookies {:?}", t0.elapsed());
                 policy.vendors = find_vendors(&doc, index, &mut problems);
+                eprintln!("vendors {:?}", t0.elapsed());
                 policy.technologies = find_technologies(&doc, p, &negs);
+                eprintln!("techs {:?}", t0.elapsed());
                 policy.retention = find_retention(&doc, p, &cookies.mentions);
+                eprintln!("ret {:?}", t0.elapsed());
                 policy.items = cookies.items;
                 let mut seen = HashSet::new();
                 policy.negatives = negs
@@ -235,43 +242,51 @@ const ABBREVIATIONS: &[&str] = &[
 fn split_sentences(text: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut start = 0;
-    let mut prev: Option<char> = None;
-    let mut last_solid: Option<char> = None;
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        let next = chars.peek().map(|&(_, n)| n);
+    let bytes = text.as_bytes();
+    for (i, &byte) in bytes.iter().enumerate() {
+        // Candidates: ASCII `\n . ! ?` and the lead byte of the CJK marks.
+        if !matches!(byte, b'\n' | b'.' | b'!' | b'?' | 0xE3 | 0xEF) || i < start || !text.is_char_boundary(i)
+        {
+            continue;
+        }
+        let Some(c) = text[i..].chars().next() else {
+            continue;
+        };
         let after = i + c.len_utf8();
         let ends = match c {
             '\n' => {
+                let last_solid = text[start..i]
+                    .trim_end_matches([' ', '\t', '\r'])
+                    .chars()
+                    .next_back();
                 let following = text[after..].chars().find(|c| !matches!(c, ' ' | '\t' | '\r'));
                 let runs_on = last_solid.is_some_and(|p| p.is_lowercase() || p == ',')
                     && following.is_some_and(char::is_lowercase);
                 !runs_on
             }
             '。' | '！' | '？' | '；' => true,
-            '.' | '!' | '?' => match next {
-                None => true,
-                Some(n) if n.is_whitespace() => c != '.' || !abbreviation(text, start, i),
-                Some(n) if c == '.' && n.is_uppercase() => {
-                    prev.is_some_and(char::is_lowercase)
-                        && text[..i].chars().rev().nth(1).is_some_and(char::is_lowercase)
+            '.' | '!' | '?' => {
+                let next = text[after..].chars().next();
+                match next {
+                    None => true,
+                    Some(n) if n.is_whitespace() => c != '.' || !abbreviation(text, start, i),
+                    Some(n) if c == '.' && n.is_uppercase() => {
+                        let mut before = text[start..i].chars().rev();
+                        before.next().is_some_and(char::is_lowercase)
+                            && before.next().is_some_and(char::is_lowercase)
+                    }
+                    Some('"' | '”' | '’' | '»') => {
+                        text[after..].chars().nth(1).is_none_or(char::is_whitespace)
+                    }
+                    _ => false,
                 }
-                Some('"' | '”' | '’' | '»') => {
-                    text[after..].chars().nth(1).is_none_or(char::is_whitespace)
-                }
-                _ => false,
-            },
+            }
             _ => false,
         };
-        if !matches!(c, ' ' | '\t' | '\r' | '\n') {
-            last_solid = Some(c);
-        }
         if ends {
             push_trimmed(text, start, after, &mut out);
             start = after;
-            last_solid = None;
         }
-        prev = Some(c);
     }
     push_trimmed(text, start, text.len(), &mut out);
     out
@@ -359,12 +374,18 @@ fn bounded_matches(re: &Regex, lower: &str, text: &str) -> Vec<(usize, usize)> {
 // Static patterns.
 
 struct Patterns {
-    tech_any: Regex,
+    /// Technology terms, retention periods and negation cues, in that order of preference.
+    statics: String,
+    /// `statics` compiled alone: what starts at a given position when no vendor name does.
+    statics_re: Regex,
+    tech_only: Regex,
+    /// Each technology's terms, anchored at both ends.
     techs: Vec<(&'static str, Regex)>,
-    tech_cased: Regex,
+    /// A retention period, anchored, with groups `d` (digits), `w` (words) and `u` (unit).
     retention: Regex,
-    retention_cjk: Regex,
+    /// A negation cue, anchored, with groups `act`, `det` and `pas`.
     cue: Regex,
+    /// "cookies named", anchored at the start.
     named_list: Regex,
     cookie_token: Regex,
 }
@@ -600,45 +621,48 @@ fn alternation<'a>(words: impl Iterator<Item = &'a str>) -> String {
 }
 
 fn build_patterns() -> Result<Patterns, String> {
-    let tech_any = compile(
-        &TECHNOLOGIES
-            .iter()
-            .map(|(_, p)| format!("(?:{p})"))
-            .collect::<Vec<_>>()
-            .join("|"),
-    )?;
+    let tech_src = TECHNOLOGIES
+        .iter()
+        .map(|(_, p)| format!("(?:{p})"))
+        .collect::<Vec<_>>()
+        .join("|");
     let techs = TECHNOLOGIES
         .iter()
         .map(|(t, p)| Ok((*t, compile(&format!("^(?:{p})$"))?)))
         .collect::<Result<Vec<_>, String>>()?;
     let numbers = alternation(NUMBER_WORDS.iter().map(|(w, _)| *w));
     let units = alternation(UNITS.iter().map(|(w, _)| *w));
-    let retention = compile(&format!(
+    let retention_src = format!(
         r"(?:(?P<d>\d{{1,4}}(?:[.,]\d{{1,2}})?)(?:\s?-\s?|\s*)|(?P<w>(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)-(?:one|two|three|four|five|six|seven|eight|nine)|{numbers})[\s-]+)(?P<u>{units})"
-    ))?;
-    let cjk_units = alternation(CJK_UNITS.iter().map(|(w, _)| *w));
-    let retention_cjk = compile(&format!(r"(?P<d>\d{{1,3}})\s?(?P<u>{cjk_units})"))?;
-    let cue = compile(concat!(
+    );
+    let cue_src = concat!(
         r"(?P<act>\b(?:do|does|did|will|shall|would)\s+not\b|\b(?:don|doesn|didn|won)['’]t\b|\bnever\b|\bnor\s+do\s+we\b",
         r"|\bn['’]\s?|\bne\b|\bnon\b|\bnie\b|\bnão\b)",
         r"|(?P<det>\bno\b|\bkeine?[nm]?\b|\bkein\b|\baucune?s?\b|\bningun[oa]?s?\b|\bningún\b|\bnessun[oa]?\b|\bgeen\b|\bżadn[a-ząęy]*|\bnenhum[a]?\b)",
         r"|(?P<pas>\b(?:are|is|will\s+be|be|been|get)\s+(?:not|never)\s+(?:used|set|placed|deployed|employed|sold|stored|installed|utili[sz]ed)\b",
         r"|\bnicht\s+(?:verwendet|eingesetzt|gesetzt|genutzt|verkauft|gespeichert)\b|\bverkaufen\b[^.;:]{0,60}?\bnicht\b)",
-    ))?;
-    let named_list = compile(
-        r"\bcookies?\s+(?:named|called|with the names?|namens|mit dem namen|nommés?|appelés?|llamad[ao]s?|denominad[ao]s?|chiamat[io]|genaamd|o nazwie|chamad[ao]s?)\s*:?\s*",
-    )?;
-    let cookie_token = compile(r"[A-Za-z0-9_#$][A-Za-z0-9_.\-#$]*\*?")?;
-    let tech_cased = compile(r"\b(?:DNT|GPC)\b")?;
+    );
+    // Groups are only read from the anchored copies; the scanner needs none.
+    let ungrouped = |s: &str| {
+        s.replace("(?P<d>", "(?:")
+            .replace("(?P<w>", "(?:")
+            .replace("(?P<u>", "(?:")
+            .replace("(?P<act>", "(?:")
+            .replace("(?P<det>", "(?:")
+            .replace("(?P<pas>", "(?:")
+    };
+    let statics = format!("{tech_src}|{}|{}", ungrouped(&retention_src), ungrouped(cue_src));
     Ok(Patterns {
-        tech_any,
+        statics_re: compile(&statics)?,
+        statics,
+        tech_only: compile(&tech_src)?,
         techs,
-        tech_cased,
-        retention,
-        retention_cjk,
-        cue,
-        named_list,
-        cookie_token,
+        retention: compile(&format!("^(?:{retention_src})$"))?,
+        cue: compile(&format!("^(?:{cue_src})$"))?,
+        named_list: compile(
+            r"^cookies?\s+(?:named|called|with the names?|namens|mit dem namen|nommés?|appelés?|llamad[ao]s?|denominad[ao]s?|chiamat[io]|genaamd|o nazwie|chamad[ao]s?)\s*:?\s*",
+        )?,
+        cookie_token: compile(r"[A-Za-z0-9_#$][A-Za-z0-9_.\-#$]*\*?")?,
     })
 }
 
@@ -1314,6 +1338,50 @@ fn quoted(text: &str, start: usize, end: usize) -> bool {
     ) && matches!(after, Some('"' | '\'' | '`' | '”' | '’' | '“' | '»' | '‘' | '」'))
 }
 
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'#' | b'$')
+}
+
+/// Tokens that may be cookie names: runs of `[A-Za-z0-9_.#$-]` (plus a trailing `*`) that hold
+/// an `_` or an upper-case letter, or stand in quotes. A byte loop: cheap on any input.
+fn code_tokens(text: &str) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'#' | b'$')) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut interesting = false;
+        while let Some(&b) = bytes.get(i) {
+            if !is_token_byte(b) {
+                break;
+            }
+            interesting |= b == b'_' || b.is_ascii_uppercase();
+            i += 1;
+        }
+        if bytes.get(i) == Some(&b'*') {
+            i += 1;
+        }
+        let quote_before = start > 0
+            && match bytes[start - 1] {
+                b'"' | b'\'' | b'`' => true,
+                b if b >= 0x80 => matches!(
+                    text[..start].chars().next_back(),
+                    Some('“' | '‘' | '„' | '«' | '‚' | '「')
+                ),
+                _ => false,
+            };
+        if interesting || quote_before {
+            out.push((start, i));
+        }
+    }
+    out
+}
+
 fn purpose_category(p: Purpose) -> DeclaredCategory {
     match p {
         Purpose::Necessary => DeclaredCategory::Necessary,
@@ -1439,12 +1507,11 @@ fn find_cookies(doc: &Doc, p: &Patterns, index: &SignatureIndex, problems: &mut 
 
     // Code-like tokens anywhere.
     let mut capped = false;
-    for tm in p.cookie_token.find_iter(text) {
-        let start = tm.start();
+    for (start, raw_end) in code_tokens(text) {
         if listed.contains(&start) || !left_ok(text, start) && !text[..start].ends_with(['(', '[']) {
             continue;
         }
-        let token = tm.as_str().trim_end_matches(['.', '-']);
+        let token = text[start..raw_end].trim_end_matches(['.', '-']);
         let end = start + token.len();
         if token.len() < 2 || token.len() > 64 || !token.chars().any(|c| c.is_ascii_alphabetic()) {
             continue;
@@ -1545,9 +1612,13 @@ fn find_technologies(doc: &Doc, p: &Patterns, negs: &[Neg]) -> Vec<DeclaredTechn
             }
             found.insert(tech, (start, doc.quote(start, end)));
         };
+    let mut kinds: HashMap<&str, Option<&'static str>> = HashMap::new();
     for (start, end) in bounded_matches(&p.tech_any, &doc.lower, doc.text) {
         let hit = &doc.lower[start..end];
-        if let Some((tech, _)) = p.techs.iter().find(|(_, re)| re.is_match(hit)) {
+        let kind = *kinds
+            .entry(hit)
+            .or_insert_with(|| p.techs.iter().find(|(_, re)| re.is_match(hit)).map(|(t, _)| *t));
+        if let Some(tech) = kind {
             consider(tech, start, end, &mut found);
         }
         if found.len() == p.techs.len() {
@@ -2450,10 +2521,10 @@ mod tests {
         v
     }
 
-    fn vendors(p: &DeclaredPolicy) -> Vec<(String, Option<String>)> {
+    fn vendor_ids(p: &DeclaredPolicy) -> Vec<(&str, Option<&str>)> {
         p.vendors
             .iter()
-            .map(|v| (v.name.clone(), v.vendor.clone()))
+            .map(|v| (v.name.as_str(), v.vendor.as_deref()))
             .collect()
     }
 
@@ -2463,25 +2534,589 @@ mod tests {
         v
     }
 
+    fn retention(p: &DeclaredPolicy) -> Vec<(&str, u64)> {
+        p.retention
+            .iter()
+            .map(|r| (r.subject.as_str(), r.duration_secs))
+            .collect()
+    }
+
+    fn items(p: &DeclaredPolicy) -> Vec<(&str, DeclaredCategory)> {
+        p.items.iter().map(|i| (i.name.as_str(), i.category)).collect()
+    }
+
     #[test]
-    fn dump() {
-        for f in [
-            "000_1d3e92ae33ea1a38.txt",
-            "001_79d0e3ef17235cd8.txt",
-            "002_60ed235d1c8b3da9.txt",
-            "003_fb878c281b62f0cf.txt",
-            "004_e2c901a0d9520351.txt",
-        ] {
-            let p = run(&seed(f));
-            println!(
-                "=== {f}\nvendors {:#?}\ntech {:#?}\nitems {:?}\nretention {:#?}\nneg {:#?}\nsrc {:?}",
-                vendors(&p),
-                p.technologies,
-                p.items.iter().map(|i| (&i.name, i.category)).collect::<Vec<_>>(),
-                p.retention,
-                p.negatives,
-                p.sources
+    fn seed_004_cloud_sms() {
+        let p = run(&seed("004_e2c901a0d9520351.txt"));
+        assert_eq!(
+            vendor_ids(&p),
+            [
+                ("Google Adsense", Some("google-adsense")),
+                ("Google reCAPTCHA", Some("google-recaptcha")),
+                ("Google Analytics", Some("google-analytics")),
+                ("Google", None),
+            ]
+        );
+        assert_eq!(items(&p), [("_ga", DeclaredCategory::Statistics)]);
+        assert_eq!(p.items[0].location.as_deref(), Some("text"));
+        assert_eq!(p.items[0].count, 1);
+        assert_eq!(techs(&p), ["cookies", "local-storage", "server-logs"]);
+        assert_eq!(p.retention.len(), 1);
+        let r = &p.retention[0];
+        assert_eq!(r.duration_secs, 180 * 86_400);
+        assert!(r.subject.contains("log"), "{r:?}");
+        assert_eq!(r.quote, "Server logKeep for 6 months.");
+        assert!(p.negatives.is_empty(), "{:?}", p.negatives);
+        let src = &p.sources[0];
+        assert_eq!(
+            (src.kind.as_str(), src.items, src.vendors, src.statements),
+            ("policy-text", 1, 4, 4)
+        );
+        assert!(src.problems.is_empty());
+        let adsense = p.vendors[0].quote.as_deref().unwrap_or("");
+        assert!(
+            adsense.starts_with("When you are using the cloud SMS service, Google Adsense"),
+            "{adsense}"
+        );
+    }
+
+    #[test]
+    fn seed_001_qiniu() {
+        let p = run(&seed("001_79d0e3ef17235cd8.txt"));
+        assert_eq!(techs(&p), ["cookies", "do-not-track", "sdk", "web-beacons"]);
+        assert_eq!(vendor_ids(&p), []);
+        assert!(p.items.is_empty());
+        assert!(p.retention.is_empty(), "{:?}", p.retention);
+        assert!(p.negatives.is_empty(), "{:?}", p.negatives);
+        let wb = p
+            .technologies
+            .iter()
+            .find(|t| t.technology == "web-beacons")
+            .and_then(|t| t.quote.as_deref());
+        assert_eq!(wb, Some("3.2 Website Beacons and Pixel Tags"));
+    }
+
+    #[test]
+    fn seed_002_clarifai() {
+        let p = run(&seed("002_60ed235d1c8b3da9.txt"));
+        assert_eq!(techs(&p), ["cookies", "do-not-track", "sdk", "web-beacons"]);
+        assert_eq!(
+            vendor_ids(&p),
+            [
+                ("Github", Some("ocd-github")),
+                ("Google", None),
+                ("LinkedIn", Some("linkedin-insight")),
+                ("Google Sign-In", Some("google-sign-in")),
+                ("Stripe", Some("stripe")),
+                ("HubSpot", Some("hubspot")),
+                ("Google Analytics", Some("google-analytics")),
+                ("Hotjar", Some("hotjar")),
+            ]
+        );
+        assert!(p.items.is_empty());
+        assert!(p.retention.is_empty(), "{:?}", p.retention);
+        assert_eq!(denies(&p), ["sale-of-data"]);
+        assert!(
+            p.negatives[0]
+                .quote
+                .contains("we do not sell or share Sensitive Personal Information")
+        );
+    }
+
+    #[test]
+    fn seed_003_cloud_code() {
+        let p = run(&seed("003_fb878c281b62f0cf.txt"));
+        assert_eq!(techs(&p), ["cookies", "local-storage"]);
+        let html5 = p
+            .technologies
+            .iter()
+            .find(|t| t.technology == "local-storage")
+            .and_then(|t| t.quote.as_deref());
+        assert!(html5.is_some_and(|q| q.contains("HTML 5")), "{html5:?}");
+        assert_eq!(vendor_ids(&p), []);
+        assert!(p.items.is_empty() && p.retention.is_empty() && p.negatives.is_empty());
+    }
+
+    #[test]
+    fn seed_000_policy_part() {
+        let all = seed("000_1d3e92ae33ea1a38.txt");
+        let start = all
+            .find("PRIVACY POLICY We, at Cloudinary")
+            .expect("policy start");
+        let end = all[start..].find('\n').map_or(all.len(), |e| start + e);
+        let p = run(&all[start..end]);
+        let dnt = p
+            .technologies
+            .iter()
+            .find(|t| t.technology == "do-not-track")
+            .and_then(|t| t.quote.as_deref());
+        assert_eq!(
+            dnt,
+            Some("Our Service does not respond to Do Not Track (DNT) signals.")
+        );
+        assert_eq!(techs(&p), ["cookies", "do-not-track", "sdk"]);
+        // "Our Service does not respond to DNT signals" is a disclosure, not a denial.
+        assert_eq!(denies(&p), ["sale-of-data"]);
+        assert!(p.retention.is_empty(), "{:?}", p.retention);
+    }
+
+    #[test]
+    fn negative_statement_forms() {
+        let cases: &[(&str, &[&str])] = &[
+            ("We do not use advertising cookies.", &["marketing"]),
+            (
+                "We don't use marketing or targeting cookies on this site.",
+                &["marketing"],
+            ),
+            ("We do not use analytics cookies.", &["statistics"]),
+            ("This website does not use tracking cookies.", &["marketing"]),
+            (
+                "We do not use analytics or advertising cookies.",
+                &["marketing", "statistics"],
+            ),
+            ("We do not use cookies.", &["cookies"]),
+            ("This website does not use any cookies.", &["cookies"]),
+            ("We never use fingerprinting.", &["fingerprinting"]),
+            (
+                "We do not employ device fingerprinting techniques.",
+                &["fingerprinting"],
+            ),
+            ("We do not sell your personal data.", &["sale-of-data"]),
+            (
+                "We will never sell your personal information to anyone.",
+                &["sale-of-data"],
+            ),
+            ("This site uses no third-party cookies.", &["third-party-cookies"]),
+            ("We don't use web beacons.", &["web-beacons"]),
+            (
+                "We do not use cookies or web beacons.",
+                &["cookies", "web-beacons"],
+            ),
+            (
+                "Advertising cookies are not used on this website.",
+                &["marketing"],
+            ),
+            ("Your personal data is never sold.", &["sale-of-data"]),
+            (
+                "The company does not use non-essential cookies.",
+                &["marketing", "statistics"],
+            ),
+            ("Wir verwenden keine Cookies.", &["cookies"]),
+            ("Wir setzen keine Marketing-Cookies ein.", &["marketing"]),
+            ("Wir verkaufen Ihre Daten nicht.", &["sale-of-data"]),
+            ("Nous n'utilisons pas de cookies publicitaires.", &["marketing"]),
+            ("Nous ne vendons pas vos données personnelles.", &["sale-of-data"]),
+            ("No utilizamos cookies de terceros.", &["third-party-cookies"]),
+            ("No utilizamos cookies.", &["cookies"]),
+            ("Non utilizziamo cookie di profilazione.", &["marketing"]),
+            ("Wij gebruiken geen tracking cookies.", &["marketing"]),
+            ("Nie używamy plików cookie.", &["cookies"]),
+            ("Não utilizamos cookies de publicidade.", &["marketing"]),
+            // Not denials.
+            ("If you do not accept cookies, some features may not work.", &[]),
+            (
+                "We cannot guarantee that third parties do not use tracking cookies.",
+                &[],
+            ),
+            (
+                "We do not use cookies except those that are strictly necessary.",
+                &[],
+            ),
+            ("We do not use advertising cookies without your consent.", &[]),
+            ("Our Service does not respond to Do Not Track signals.", &[]),
+            ("Do Not Sell My Personal Information", &[]),
+            ("Do Not Sell or Share My Personal Information", &[]),
+            ("We do not share cookie data with advertisers.", &[]),
+            (
+                "Wenn Sie keine Cookies akzeptieren, funktioniert die Seite nicht.",
+                &[],
+            ),
+            (
+                "Si vous n'acceptez pas les cookies, le site peut ne pas fonctionner.",
+                &[],
+            ),
+            ("We use cookies.", &[]),
+        ];
+        for (text, want) in cases {
+            let p = run(text);
+            assert_eq!(denies(&p), *want, "{text:?}");
+            for n in &p.negatives {
+                assert_eq!(n.quote, *text);
+                assert_eq!(n.source, 0);
+            }
+        }
+    }
+
+    #[test]
+    fn denied_technologies_do_not_count() {
+        let p = run("We do not use cookies. We don't use web beacons either. We never use fingerprinting.");
+        assert_eq!(denies(&p), ["cookies", "fingerprinting", "web-beacons"]);
+        assert_eq!(techs(&p), Vec::<&str>::new());
+        let p = run("We do not use advertising cookies. Analytics cookies are kept for 13 months.");
+        assert_eq!(techs(&p), ["cookies"]);
+        assert_eq!(
+            p.technologies[0].quote.as_deref(),
+            Some("Analytics cookies are kept for 13 months.")
+        );
+        let p = run("Our Service does not respond to DNT signals. We honour Global Privacy Control (GPC).");
+        assert_eq!(techs(&p), ["do-not-track", "gpc"]);
+        assert!(p.negatives.is_empty());
+    }
+
+    #[test]
+    fn retention_forms() {
+        const D: u64 = 86_400;
+        let cases: &[(&str, &[(&str, u64)])] = &[
+            ("We keep server logs for 6 months.", &[("server logs", 180 * D)]),
+            ("The _ga cookie expires after 2 years.", &[("_ga", 730 * D)]),
+            (
+                "Personal data is retained for no longer than thirteen months.",
+                &[("personal data", 390 * D)],
+            ),
+            (
+                "Cookies are stored for up to twenty-four hours.",
+                &[("cookies", D)],
+            ),
+            ("We delete your data after a year.", &[("your data", 365 * D)]),
+            (
+                "Log files are kept for half a year.",
+                &[("log files", 365 * D / 2)],
+            ),
+            (
+                "IP addresses are anonymised after 1 year.",
+                &[("ip addresses", 365 * D)],
+            ),
+            (
+                "Session recordings are deleted after 30 days.",
+                &[("session recordings", 30 * D)],
+            ),
+            (
+                "For a maximum of 18 months, we retain analytics data.",
+                &[("analytics data", 540 * D)],
+            ),
+            (
+                "The _ga cookie expires after 2 years, _gid after 24 hours.",
+                &[("_ga", 730 * D), ("_gid", D)],
+            ),
+            ("We store it for 2 weeks.", &[("unspecified", 14 * D)]),
+            (
+                "Die Server-Logfiles werden nach 7 Tagen gelöscht.",
+                &[("server-logfiles", 7 * D)],
+            ),
+            (
+                "Les cookies sont conservés pendant 13 mois.",
+                &[("cookies", 390 * D)],
+            ),
+            (
+                "Los datos personales se conservan durante 5 años.",
+                &[("datos personales", 5 * 365 * D)],
+            ),
+            ("服务器日志保存6个月。", &[("服务器日志", 180 * D)]),
+            // Not retention.
+            ("Children under 16 years may not use the service.", &[]),
+            ("In the last 12 months we have collected identifiers.", &[]),
+            ("We will respond to your request within 30 days.", &[]),
+            ("Changes take effect 30 days after we post a notice.", &[]),
+            ("We have 20 years of experience storing data.", &[]),
+            ("Users must be 18 years old to store files.", &[]),
+            (
+                "We will notify you at least thirty days in advance and delete your data.",
+                &[],
+            ),
+        ];
+        for (text, want) in cases {
+            let p = run(text);
+            assert_eq!(retention(&p), *want, "{text:?}");
+        }
+        let p = run("Personal data is retained for no longer than thirteen months.");
+        assert_eq!(
+            p.retention[0].quote,
+            "Personal data is retained for no longer than thirteen months."
+        );
+    }
+
+    #[test]
+    fn vendor_word_rules() {
+        let none = |t: &str| {
+            let p = run(t);
+            assert!(p.vendors.is_empty(), "{t:?}: {:?}", vendor_ids(&p));
+        };
+        let one = |t: &str, id: &str| {
+            let p = run(t);
+            assert_eq!(
+                p.vendors
+                    .iter()
+                    .filter_map(|v| v.vendor.as_deref())
+                    .collect::<Vec<_>>(),
+                [id],
+                "{t:?}"
             );
+        };
+        none("We analyse each segment of users separately.");
+        none("Segment users by country before analysing them.");
+        none("We store a heap of data and drift between servers.");
+        none("THE SERVICE MAY SEGMENT OR DRIFT AT ANY TIME.");
+        none("the gtm team and the ga4 property");
+        none("Please read our Cookie Notice for details.");
+        none("We use Segment-based targeting.");
+        one("We use Segment to collect product events.", "segment");
+        one("Segment Analytics collects product events.", "segment");
+        one("We use Heap to measure clicks.", "heap");
+        one("Chat with us through Drift chat.", "drift");
+        one("Our measurement uses GA4.", "google-analytics");
+        one("Tags are managed with GTM.", "google-tag-manager");
+        one("We load gtag on every page.", "google-analytics");
+        one("Pages embed YouTube videos.", "youtube");
+        one("We embed maps from Google Maps.", "google-maps");
+        one("We use the Meta Pixel.", "meta-pixel");
+        one("The Facebook Pixel is used.", "meta-pixel");
+        one("We use the LinkedIn Insight Tag.", "linkedin-insight");
+        one("We use the TikTok Pixel.", "tiktok-pixel");
+        one("We advertise on Bing Ads.", "microsoft-advertising");
+        one("We use Microsoft Clarity.", "microsoft-clarity");
+        one("Session recordings by Hotjar are enabled.", "hotjar");
+        one("Ads are served by DoubleClick.", "google-doubleclick");
+        one("Forms are protected by reCAPTCHA.", "google-recaptcha");
+        one("We use Universal Analytics.", "google-analytics");
+        one("We use Optimizely and nothing else.", "optimizely");
+        one("Scraped text: hereGoogle Analytics cookies.", "google-analytics");
+        // An owner named alone is no single vendor; a product name wins over its owner.
+        let p = run("Google LLC provides Google Analytics. Ask Google.");
+        assert_eq!(
+            vendor_ids(&p),
+            [("Google", None), ("Google Analytics", Some("google-analytics"))]
+        );
+        // One entry per vendor, with the first quote.
+        let p = run("We use Hotjar. Hotjar records sessions.");
+        assert_eq!(p.vendors.len(), 1);
+        assert_eq!(p.vendors[0].quote.as_deref(), Some("We use Hotjar."));
+    }
+
+    #[test]
+    fn cookie_names() {
+        let p = run("We set the cookies _ga, _gid and __utma, as well as IDE and NID.");
+        assert_eq!(
+            items(&p).iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+            ["_ga", "_gid", "__utma", "IDE", "NID"]
+        );
+        assert_eq!(p.items[0].category, DeclaredCategory::Statistics);
+        assert_eq!(p.items[3].category, DeclaredCategory::Marketing);
+        let p = run("The session uses cookies named `sessionid` and `csrftoken`.");
+        assert_eq!(
+            items(&p).iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+            ["sessionid", "csrftoken"]
+        );
+        let p = run("A cookie called remember_me keeps you signed in.");
+        assert_eq!(items(&p), [("remember_me", DeclaredCategory::Unknown)]);
+        let p = run("We use PHPSESSID to keep you signed in, and \"_fbp\" for ads.");
+        assert_eq!(
+            items(&p).iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+            ["PHPSESSID", "_fbp"]
+        );
+        // Ordinary upper-case words and identifiers that are no cookie stay out.
+        let p = run("Under the GDPR and CCPA, the API returns item_id values.");
+        assert!(p.items.is_empty(), "{:?}", items(&p));
+    }
+
+    #[test]
+    fn other_languages() {
+        let p = run(
+            "Wir verwenden Cookies, Zählpixel und lokalen Speicher. Die Logfiles werden nach 14 Tagen gelöscht.",
+        );
+        assert_eq!(
+            techs(&p),
+            ["cookies", "local-storage", "server-logs", "web-beacons"]
+        );
+        assert_eq!(retention(&p), [("logfiles", 14 * 86_400)]);
+        let p = run("Nous utilisons des cookies, des balises web et le stockage local.");
+        assert_eq!(techs(&p), ["cookies", "local-storage", "web-beacons"]);
+        let p = run("Utilizamos cookies y píxeles. Usiamo l'archiviazione locale.");
+        assert_eq!(techs(&p), ["cookies", "local-storage", "web-beacons"]);
+        let p = run("隐私政策\n我们使用Cookie、网络信标和本地存储。");
+        assert_eq!(techs(&p), ["cookies", "local-storage", "web-beacons"]);
+        let p = run("We use session replay, heatmaps, IndexedDB, sessionStorage and an SDK.");
+        assert_eq!(
+            techs(&p),
+            ["indexeddb", "sdk", "session-replay", "session-storage"]
+        );
+    }
+
+    #[test]
+    fn quotes_are_short_sentences() {
+        let long = format!("{} We use Hotjar here. {}", "ä".repeat(500), "ö".repeat(500));
+        let p = run(&long);
+        let q = p.vendors[0].quote.as_deref().unwrap_or("");
+        assert!(q.contains("Hotjar") && q.chars().count() <= 200, "{q}");
+        let long = format!("We use Hotjar{}", " and more".repeat(100));
+        let q = run(&long).vendors[0].quote.clone().unwrap_or_default();
+        assert!(q.starts_with("We use Hotjar") && q.chars().count() <= 200, "{q}");
+        assert_eq!(collapse("  a \n\t b  ", 200), "a b");
+        assert_eq!(collapse("abcdef", 3), "abc");
+    }
+
+    #[test]
+    fn sentences() {
+        let t = "We use cookies, e.g. _ga. Server logs.Include IP\n1. Scope of this policy\nwrapped line\ncontinues here. 终于。好";
+        let s: Vec<&str> = split_sentences(t).iter().map(|&(a, b)| &t[a..b]).collect();
+        assert_eq!(
+            s,
+            [
+                "We use cookies, e.g. _ga.",
+                "Server logs.",
+                "Include IP",
+                "1. Scope of this policy",
+                "wrapped line\ncontinues here.",
+                "终于。",
+                "好"
+            ]
+        );
+    }
+
+    #[test]
+    fn malformed_inputs() {
+        let p = run("");
+        assert_eq!(p.sources.len(), 1);
+        assert_eq!(p.sources[0].problems, ["the policy text is empty"]);
+        assert!(p.vendors.is_empty() && p.items.is_empty());
+        let p = run("   \n\t ");
+        assert_eq!(p.sources[0].problems.len(), 1);
+        // Binary garbage read as text.
+        let mut x: u64 = 7;
+        let bytes: Vec<u8> = (0..100_000)
+            .map(|_| {
+                x = x
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                (x >> 56) as u8
+            })
+            .collect();
+        let text = String::from_utf8_lossy(&bytes);
+        let p = run(&text);
+        assert_eq!(p.sources[0].problems.len(), 1, "{:?}", p.sources[0].problems);
+        assert!(p.sources[0].problems[0].contains("may not be text"));
+        // Over 20 MB: cut on a character boundary.
+        let big = "é".repeat(MAX_BYTES / 2 + 1);
+        let mut problems = Vec::new();
+        let cut = bounded(&big, &mut problems);
+        assert!(cut.len() <= MAX_BYTES && cut.len() + 2 > MAX_BYTES);
+        assert_eq!(problems.len(), 1);
+        // Odd fragments.
+        for t in [
+            "_",
+            "_ ",
+            "_ ga",
+            "cookies named",
+            "cookie called \"",
+            "6",
+            "a year",
+            "n'",
+            "do not",
+            "。",
+            "\u{0}",
+        ] {
+            let p = run(t);
+            assert_eq!(p.sources.len(), 1, "{t:?}");
+        }
+    }
+
+    #[test]
+    fn zz_profile() {
+        let words = [
+            "the", "we", "cookies", "Google", "data", "6", "months", "do", "not", "use", "_ga", "Segment",
+            "kept", "for", "logs", "IDE", "pixels", "é", "数据", "Hotjar", "never", "sell", "a", "year",
+            "and", "no", "HTML5",
+        ];
+        let mut x: u64 = 42;
+        let mut text = String::with_capacity(5 << 20);
+        while text.len() < 5 << 20 {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let r = (x >> 33) as usize;
+            if r % 3 == 0 {
+                text.push_str(words[r % words.len()]);
+            } else {
+                for k in 0..(2 + r % 9) {
+                    text.push(char::from(b'a' + ((r >> (k * 3)) % 26) as u8));
+                }
+            }
+            text.push(match r % 37 {
+                0 => '.',
+                1 => '\n',
+                2 => ',',
+                _ => ' ',
+            });
+        }
+        let p = PATTERNS.as_ref().unwrap();
+        let lower = text.to_ascii_lowercase();
+        for (name, re) in [
+            ("tech", &p.tech_any),
+            ("ret", &p.retention),
+            ("cjk", &p.retention_cjk),
+            ("cue", &p.cue),
+            ("named", &p.named_list),
+            ("cased", &p.tech_cased),
+        ] {
+            let t = std::time::Instant::now();
+            let n = re.find_iter(&lower).count();
+            eprintln!("{name}: {n} in {:?}", t.elapsed());
+        }
+        let t = std::time::Instant::now();
+        let d = Dictionary::build(index());
+        eprintln!("dict build {:?} ({} entries)", t.elapsed(), d.entries.len());
+        let t = std::time::Instant::now();
+        let re = d.regex().unwrap();
+        eprintln!("dict regex {:?}", t.elapsed());
+        let t = std::time::Instant::now();
+        let n = re.find_iter(&lower).count();
+        eprintln!("dict scan {n} {:?}", t.elapsed());
+        let t = std::time::Instant::now();
+        let n = split_sentences(&text).len();
+        eprintln!("sentences {n} {:?}", t.elapsed());
+        let t = std::time::Instant::now();
+        let n = code_tokens(&text).len();
+        eprintln!("tokens {n} {:?}", t.elapsed());
+        let t = std::time::Instant::now();
+        let n = text.find("zzzzzzzzq").unwrap_or(0);
+        eprintln!("find {n} {:?}", t.elapsed());
+    }
+
+    #[test]
+    fn five_megabytes_of_noise_return_quickly() {
+        let words = [
+            "the", "we", "cookies", "Google", "data", "6", "months", "do", "not", "use", "_ga", "Segment",
+            "kept", "for", "logs", "IDE", "pixels", "é", "数据", "Hotjar", "never", "sell", "a", "year",
+            "and", "no", "HTML5",
+        ];
+        let mut x: u64 = 42;
+        let mut text = String::with_capacity(5 << 20);
+        while text.len() < 5 << 20 {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let r = (x >> 33) as usize;
+            if r % 3 == 0 {
+                text.push_str(words[r % words.len()]);
+            } else {
+                for k in 0..(2 + r % 9) {
+                    text.push(char::from(b'a' + ((r >> (k * 3)) % 26) as u8));
+                }
+            }
+            text.push(match r % 37 {
+                0 => '.',
+                1 => '\n',
+                2 => ',',
+                _ => ' ',
+            });
+        }
+        let t = std::time::Instant::now();
+        let p = run(&text);
+        let took = t.elapsed();
+        assert!(took.as_secs_f64() < 2.0, "took {took:?}");
+        assert_eq!(p.sources.len(), 1);
+        assert!(p.technologies.iter().any(|t| t.technology == "cookies"));
+        for q in p.vendors.iter().filter_map(|v| v.quote.as_deref()) {
+            assert!(q.chars().count() <= QUOTE_CHARS);
         }
     }
 }

@@ -6,6 +6,7 @@ mod bad_input;
 mod cli;
 mod demo;
 mod har;
+mod policy;
 mod scan;
 mod signatures;
 mod support;

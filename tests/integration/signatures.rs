@@ -386,6 +386,7 @@ fn extra_sources_and_bad_files() {
     let a = Analysis::load(&AnalysisArgs {
         signatures: vec![mine.clone()],
         lists: vec![],
+        ..Default::default()
     })
     .unwrap();
     assert_eq!(
@@ -411,6 +412,7 @@ fn extra_sources_and_bad_files() {
     let e = Analysis::load(&AnalysisArgs {
         signatures: vec![bad.clone()],
         lists: vec![],
+        ..Default::default()
     })
     .unwrap_err()
     .to_string();
