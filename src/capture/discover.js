@@ -27,18 +27,6 @@
              advertising: d.cookieTableAdvertising, unclassified: d.cookieTableUnclassified };
   });
   push("onetrust-domaindata", () => window.OneTrust && typeof OneTrust.GetDomainData === "function" ? OneTrust.GetDomainData() : null);
-  push("klaro", () => window.klaroConfig || (window.klaro && klaro.getManager && klaro.getManager().config) || null);
-  push("cookieconsent-v3", () => {
-    const cc = window.CookieConsent;
-    return cc && typeof cc.getConfig === "function" ? { categories: cc.getConfig("categories"), language: cc.getConfig("language") } : null;
-  });
-  push("osano", () => window.Osano && Osano.cm && typeof Osano.cm.getConsent === "function" ? Osano.cm.getConsent() : null);
-  try {
-    if (window.UC_UI && typeof UC_UI.getServicesFullInfo === "function") {
-      const v = await Promise.race([UC_UI.getServicesFullInfo(), new Promise(r => setTimeout(() => r(null), 2000))]);
-      if (v) out.cmp.push(["usercentrics", ser(v)]);
-    }
-  } catch (e) {}
   out.html = safe(() => document.documentElement.outerHTML.slice(0, 4000000), "");
   out.text = safe(() => (document.body ? document.body.innerText : "").slice(0, 2000000), "");
   return JSON.stringify(out);

@@ -583,13 +583,50 @@ async fn page_info(cdp: &Cdp, session: &str, limit: Duration) -> Option<PageInfo
             .filter_map(|p| Some((p[0].as_str()?.to_string(), p[1].as_str()?.to_string())))
             .collect()
     };
+    let globals = strings(&raw["globals"]);
+    let mut cmp_data = pairs(&raw["cmp"]);
+    // Consent managers whose data is read by their own expressions (see policy::cmps).
+    let has = |names: &[&str]| names.iter().any(|n| globals.iter().any(|g| g == n));
+    let readers: [(&str, &[&str], &str); 5] = [
+        ("klaro", &["klaro", "klaroConfig"], crate::policy::cmps::KLARO_JS),
+        (
+            "cookieconsent-v3",
+            &["CookieConsent"],
+            crate::policy::cmps::COOKIECONSENT_V3_JS,
+        ),
+        ("osano", &["Osano"], crate::policy::cmps::OSANO_JS),
+        (
+            "usercentrics",
+            &["UC_UI", "__ucCmp"],
+            crate::policy::cmps::USERCENTRICS_JS,
+        ),
+        ("termly", &["Termly"], crate::policy::cmps::TERMLY_JS),
+    ];
+    for (kind, names, js) in readers {
+        if !has(names) || (kind == "cookieconsent-v3" && has(&["Cookiebot", "CookieConsentDialog"])) {
+            continue;
+        }
+        let r = cdp
+            .call_with_timeout(
+                Some(session),
+                "Runtime.evaluate",
+                json!({"expression": js, "returnByValue": true, "awaitPromise": true}),
+                limit,
+            )
+            .await;
+        if let Ok(v) = r
+            && let Some(text) = v["result"]["value"].as_str()
+        {
+            cmp_data.push((kind.to_string(), text.to_string()));
+        }
+    }
     Some(PageInfo {
         title: raw["title"].as_str().unwrap_or_default().to_string(),
         lang: raw["lang"].as_str().unwrap_or_default().to_string(),
         scripts: strings(&raw["scripts"]),
         links: pairs(&raw["links"]),
-        globals: strings(&raw["globals"]),
-        cmp_data: pairs(&raw["cmp"]),
+        globals,
+        cmp_data,
         html: raw["html"].as_str().unwrap_or_default().to_string(),
         text: raw["text"].as_str().unwrap_or_default().to_string(),
     })

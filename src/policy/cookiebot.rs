@@ -29,7 +29,8 @@
 //!   name is noted in `location`. Pixel names are URL paths and are kept as declared.
 //! * **Purpose.** "Pending" (and its translations) means Cookiebot has no purpose text:
 //!   `purpose` is then `None`; the category still comes from the table the row is in.
-//! * **Providers.** Several providers are joined with `", "` in `provider`.
+//! * **Providers.** Several providers are joined with `", "` in `provider`; the flattened
+//!   text keeps them as it shows them, separated by spaces (company names have spaces too).
 //! * **Categories** come from the table (`Advertising` → marketing). In the rendered
 //!   declaration the section header is localised: it is mapped with
 //!   [`DeclaredCategory::from_label`] plus a few more words (Polish, Dutch, Nordic, …); a
@@ -54,6 +55,8 @@
 //! (`_ce.cchCrazyegg`). The category of each section comes from the "Necessary (36)
 //! Preferences (10) …" headers (in order, empty ones skipped) or from the header or
 //! description just before its table, and Σ count is checked against the header count.
+//! Only English flattened declarations are read (the anchors and the table header are
+//! English); at most 5000 rows are read from a text.
 
 use std::collections::{HashMap, HashSet};
 
@@ -108,6 +111,8 @@ struct Out {
     source: PolicySource,
     items: Vec<DeclaredItem>,
     vendors: Vec<DeclaredVendor>,
+    /// Names already checked with [`NamePattern::parse`] (regexes are costly to compile).
+    patterns: HashMap<String, Result<(), String>>,
 }
 
 impl Out {
@@ -123,7 +128,20 @@ impl Out {
             },
             items: Vec::new(),
             vendors: Vec::new(),
+            patterns: HashMap::new(),
         }
+    }
+
+    /// Whether `name` compiles as a crumbs name pattern (the error in words if not).
+    fn pattern(&mut self, name: &str) -> Result<(), String> {
+        if let Some(r) = self.patterns.get(name) {
+            return r.clone();
+        }
+        let r = NamePattern::parse(name).map(|_| ()).map_err(|e| e.to_string());
+        if self.patterns.len() < 10_000 {
+            self.patterns.insert(name.to_string(), r.clone());
+        }
+        r
     }
 
     fn problem(&mut self, p: impl Into<String>) {
@@ -376,7 +394,7 @@ fn resolve_vendor(domain: Option<&str>, name: Option<&str>) -> Option<String> {
 
 /// Records a problem when a name does not compile as a crumbs name pattern.
 fn check_name(out: &mut Out, name: &str, whence: &str) {
-    if let Err(e) = NamePattern::parse(name) {
+    if let Err(e) = out.pattern(name) {
         out.problem(format!("{whence}: name {name:?} is not a usable pattern ({e})"));
     }
 }
@@ -466,11 +484,17 @@ impl JsVal {
 struct JsReader<'a> {
     s: &'a str,
     pos: usize,
+    /// Some array had more than [`MAX_ROWS`] elements; the rest were read and dropped.
+    truncated: bool,
 }
 
 impl<'a> JsReader<'a> {
     fn new(s: &'a str) -> JsReader<'a> {
-        JsReader { s, pos: 0 }
+        JsReader {
+            s,
+            pos: 0,
+            truncated: false,
+        }
     }
 
     fn peek(&self) -> Option<char> {
@@ -531,9 +555,11 @@ impl<'a> JsReader<'a> {
                 }
                 Some(_) => {}
             }
-            items.push(self.value(depth + 1)?);
-            if items.len() > MAX_ROWS {
-                return Err(format!("more than {MAX_ROWS} array elements"));
+            let v = self.value(depth + 1)?;
+            if items.len() < MAX_ROWS {
+                items.push(v);
+            } else {
+                self.truncated = true;
             }
             self.skip_ws();
             match self.bump() {
@@ -622,7 +648,8 @@ impl<'a> JsReader<'a> {
 
 /// Reads the array literal assigned by the first statement matching `re` (whose match
 /// ends right after the `=`).
-fn ccjs_array(text: &str, at: usize) -> Result<Vec<JsVal>, String> {
+/// Also says whether an array was cut at [`MAX_ROWS`] elements.
+fn ccjs_array(text: &str, at: usize) -> Result<(Vec<JsVal>, bool), String> {
     let rest = text.get(at..).unwrap_or("");
     let mut r = JsReader::new(rest);
     r.skip_ws();
@@ -630,7 +657,7 @@ fn ccjs_array(text: &str, at: usize) -> Result<Vec<JsVal>, String> {
         return Err("the value is not an array literal".to_string());
     }
     match r.value(0)? {
-        JsVal::Arr(v) => Ok(v),
+        JsVal::Arr(v) => Ok((v, r.truncated)),
         _ => Err("the value is not an array literal".to_string()),
     }
 }
@@ -693,7 +720,7 @@ fn table_row(out: &mut Out, fields: &[String], table: Table, idx: usize, whence:
         && !regex_is_trivial(regex, &declared)
     {
         let pattern = format!("/{regex}/");
-        match NamePattern::parse(&pattern) {
+        match out.pattern(&pattern) {
             Ok(_) => {
                 location = format!("{at} (declared as {declared})");
                 name = pattern;
@@ -750,7 +777,14 @@ pub fn from_ccjs(text: &str, location: &str) -> DeclaredPolicy {
         }
         seen.push(t);
         let rows = match ccjs_array(text, whole.end()) {
-            Ok(rows) => rows,
+            Ok((rows, truncated)) => {
+                if truncated {
+                    out.problem(format!(
+                        "{whence}: more than {MAX_ROWS} elements; the rest is not read"
+                    ));
+                }
+                rows
+            }
             Err(e) => {
                 out.problem(format!("{whence}: {e}"));
                 continue;
@@ -798,7 +832,7 @@ pub fn from_ccjs(text: &str, location: &str) -> DeclaredPolicy {
         && let Some(m) = re.find(text)
     {
         match ccjs_array(text, m.end()) {
-            Ok(rows) => {
+            Ok((rows, _)) => {
                 for (i, row) in rows.iter().enumerate() {
                     let JsVal::Arr(cells) = row else {
                         out.problem(format!("privacyPolicies[{i}]: not an array; skipped"));
@@ -840,7 +874,7 @@ pub fn ccjs_whitelist(text: &str) -> Vec<String> {
         return Vec::new();
     };
     match ccjs_array(text, m.end()) {
-        Ok(v) => v
+        Ok((v, _)) => v
             .iter()
             .filter_map(|x| match x {
                 JsVal::Str(s) if !s.trim().is_empty() => Some(s.trim().to_string()),

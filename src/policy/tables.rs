@@ -1254,15 +1254,14 @@ pub(crate) fn read_table(
     policy: &mut DeclaredPolicy,
 ) -> Option<usize> {
     let rows = table_rows(table);
-    let first = rows.first()?;
     let header_texts = |r: &[Cell]| r.iter().map(|c| collapse(&c.text)).collect::<Vec<_>>();
-    // The header row: the first row, else the first row of `<th>` cells.
-    let mut found = Columns::from_headers(&header_texts(first)).map(|c| (0, c));
-    if found.is_none() {
-        let th_row = rows.iter().position(|r| r.len() >= 2 && r.iter().all(|c| c.th))?;
-        found = Columns::from_headers(&header_texts(&rows[th_row])).map(|c| (th_row, c));
-    }
-    let (header_idx, cols) = found?;
+    // The header row: the first of the first three rows that names a name column and
+    // another one (a title row spanning the table may come first).
+    let (header_idx, cols) = rows
+        .iter()
+        .take(3)
+        .enumerate()
+        .find_map(|(i, r)| Columns::from_headers(&header_texts(r)).map(|c| (i, c)))?;
     let headers = header_texts(&rows[header_idx]);
     let caption = table
         .children()
@@ -1409,6 +1408,28 @@ fn single_text(row: &[Cell]) -> Option<String> {
     }
 }
 
+/// Words of a heading that introduces the cookie list as a whole rather than a category
+/// ("Cookies and tracking technologies", "Cookie policy"): such a heading gives no category.
+const GENERIC_HEADING: &[&str] = &[
+    "technolog",
+    "policy",
+    "notice",
+    "richtlinie",
+    "politique",
+    "política",
+    "politica",
+    "polityka",
+    "informativa",
+    "we use",
+    "what are",
+    "overview",
+    "übersicht",
+    "list of",
+    "liste",
+    "lista",
+    "table",
+];
+
 /// The category of a row: its category cell, else a type cell that holds a category word
 /// (not a storage kind), else the group row, the caption, the heading.
 fn row_category(
@@ -1429,6 +1450,10 @@ fn row_category(
             return (c, Some(t.to_string()));
         }
     }
+    let heading = heading.filter(|h| {
+        let l = h.to_lowercase();
+        !GENERIC_HEADING.iter().any(|w| l.contains(w))
+    });
     for label in [group, caption, heading].into_iter().flatten() {
         let c = category_from_label(label);
         if c != DeclaredCategory::Unknown {
@@ -1703,6 +1728,27 @@ mod tests {
         assert_eq!(
             too_deep_at(&"<p>x<li>y<br><img src=a><script>'<div>'</script>".repeat(10_000)),
             None
+        );
+    }
+
+    #[test]
+    fn title_row_above_the_header_and_generic_headings() {
+        let html = "<h2>Cookies and tracking technologies</h2>\
+            <table><tr><th colspan=\"3\">Functional cookies</th></tr>\
+            <tr><th>Name</th><th>Purpose</th><th>Expiry</th></tr>\
+            <tr><td>pref_lang</td><td>Language</td><td>1 year</td></tr></table>\
+            <table><tr><th>Name</th><th>Expiry</th></tr><tr><td>visitor</td><td>1 day</td></tr></table>";
+        let p = from_html_tables(html, "x");
+        assert!(problems(&p).is_empty(), "{:?}", problems(&p));
+        let f = item(&p, "pref_lang");
+        assert_eq!(f.category, DeclaredCategory::Preferences);
+        assert_eq!(f.category_label.as_deref(), Some("Functional cookies"));
+        assert_eq!(f.location.as_deref(), Some("table 1 row 3"));
+        // "tracking" in a heading about the whole list is not a category.
+        let v = item(&p, "visitor");
+        assert_eq!(
+            (v.category, v.category_label.as_deref()),
+            (DeclaredCategory::Unknown, None)
         );
     }
 

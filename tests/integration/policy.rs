@@ -274,6 +274,74 @@ fn onetrust_family() {
     check_family(&r, Some("onetrust"), "onetrust-domaindata", PLANTED);
 }
 
+/// Klaro declares services with cookie patterns and purposes, but no expiry: the EXP rules
+/// that compare with a declared lifetime cannot fire.
+const PLANTED_NO_EXPIRY: &[(&str, &str)] = &[
+    ("DCL-001", "cookie:_fbp@www.fixture.test"),
+    ("DCL-002", "storage:local:ajs_anonymous_id@www.fixture.test"),
+    ("DCL-003", "third-party:meta-pixel"),
+    ("DCL-010", "cookie:_ga@www.fixture.test"),
+    ("DCL-012", "cookie:ab_bucket@www.fixture.test"),
+    ("DCL-020", "declared:old_cookie"),
+    ("EXP-005", "cookie:_ga@www.fixture.test"),
+    ("POL-001", "vendor:meta-pixel"),
+    ("POL-005", "technology:web-beacons"),
+    ("POL-010", "denies:marketing"),
+];
+
+#[test]
+fn klaro_family() {
+    let config = json!({
+        "services": [
+            {"name": "shop", "title": "Shop essentials", "purposes": ["necessary"], "required": true,
+             "cookies": ["sess_id", "_ga", "old_cookie"]},
+            {"name": "google-analytics", "title": "Google Analytics", "purposes": ["analytics"], "cookies": [{"regex": "^_gid$", "flags": ""}]},
+            {"name": "prefs", "title": "Preferences", "purposes": ["functional"], "cookies": ["lang_pref"]},
+            {"name": "promo", "title": "Promotions", "purposes": ["marketing"], "cookies": ["promo_seen"]},
+            {"name": "ab", "title": "Experiments", "purposes": ["unclassified"], "cookies": ["ab_bucket"]}
+        ]
+    });
+    // Klaro configs hold RegExps; the fixture writes one as a real RegExp.
+    let js = config
+        .to_string()
+        .replace(r#"{"flags":"","regex":"^_gid$"}"#, "/^_gid$/");
+    let head = format!(
+        "<script>window.klaroConfig = {js};</script><script src=\"https://www.fixture.test/klaro.js\"></script>"
+    );
+    let r = scan(site(head, "<a href=\"/privacy\">Privacy policy</a>", vec![]), &[]);
+    check_family(&r, Some("klaro"), "klaro", PLANTED_NO_EXPIRY);
+}
+
+#[test]
+fn cookieconsent_v3_family() {
+    let table = |cat: &str| {
+        let body: Vec<Value> = DECLARED
+            .iter()
+            .filter(|d| d.2 == cat)
+            .map(|(n, p, _, e)| json!({"name": n, "domain": p, "desc": "A purpose", "expiration": e}))
+            .collect();
+        json!({"headers": {"name": "Name", "domain": "Service", "desc": "Description", "expiration": "Expiration"}, "body": body})
+    };
+    let config = json!({
+        "categories": {
+            "necessary": {"readOnly": true, "enabled": true},
+            "functionality": {}, "analytics": {}, "marketing": {}, "unclassified": {}
+        },
+        "language": {"default": "en", "translations": {"en": {"preferencesModal": {"sections": [
+            {"title": "Strictly necessary", "linkedCategory": "necessary", "cookieTable": table("Necessary")},
+            {"title": "Functionality", "linkedCategory": "functionality", "cookieTable": table("Preferences")},
+            {"title": "Analytics", "linkedCategory": "analytics", "cookieTable": table("Statistics")},
+            {"title": "Marketing", "linkedCategory": "marketing", "cookieTable": table("Marketing")},
+            {"title": "Unclassified", "linkedCategory": "unclassified", "cookieTable": table("Unclassified")}
+        ]}}}}
+    });
+    let head = format!(
+        "<script>const __cfg = {config}; window.CookieConsent = {{ getConfig: function (k) {{ return k ? __cfg[k] : __cfg; }} }};</script>"
+    );
+    let r = scan(site(head, "<a href=\"/privacy\">Privacy policy</a>", vec![]), &[]);
+    check_family(&r, Some("cookieconsent-v3"), "cookieconsent-v3", PLANTED);
+}
+
 #[test]
 fn cookie_table_family() {
     let r = scan(
