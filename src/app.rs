@@ -75,10 +75,7 @@ impl Analysis {
         for p in &args.signatures {
             cnames.extend(crate::signatures::cnames_of(p));
         }
-        let policy_file = match &args.policy {
-            None => None,
-            Some(path) => Some(read_policy_file(path)),
-        };
+        let policy_file = args.policy.as_deref().map(read_policy_file);
         Ok(Analysis {
             policy_file,
             policy_pages: !args.no_policy_pages,
@@ -697,50 +694,6 @@ async fn demo_command(args: &DemoArgs, quiet: bool) -> Result<i32, Error> {
     Ok(code)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn target_urls() {
-        assert_eq!(
-            parse_target_url("https://example.com").unwrap(),
-            "https://example.com/"
-        );
-        assert_eq!(
-            parse_target_url("example.com/a?b=1").unwrap(),
-            "https://example.com/a?b=1"
-        );
-        assert!(matches!(
-            parse_target_url("ftp://example.com/"),
-            Err(Error::InvalidUrl { .. })
-        ));
-        assert!(matches!(
-            parse_target_url("javascript:alert(1)"),
-            Err(Error::InvalidUrl { .. })
-        ));
-        assert!(matches!(
-            parse_target_url("http://"),
-            Err(Error::InvalidUrl { .. })
-        ));
-        assert!(matches!(parse_target_url("  "), Err(Error::InvalidUrl { .. })));
-        assert!(matches!(
-            parse_target_url("https://exa mple.com"),
-            Err(Error::InvalidUrl { .. })
-        ));
-    }
-
-    #[test]
-    fn numbered_paths() {
-        assert_eq!(
-            numbered(Path::new("a/shot.png"), 2, 3),
-            PathBuf::from("a/shot-2.png")
-        );
-        assert_eq!(numbered(Path::new("shot.png"), 1, 1), PathBuf::from("shot.png"));
-        assert_eq!(numbered(Path::new("har"), 1, 2), PathBuf::from("har-1"));
-    }
-}
-
 fn explain_command(rule: Option<&str>) -> Result<i32, Error> {
     use crate::audit::rules::{RULES, explain, rule as find};
     match rule {
@@ -797,4 +750,48 @@ async fn policy_command(args: &crate::cli::PolicyArgs, quiet: bool) -> Result<i3
         Format::Text => crate::report::text::render_policy(&policy),
     };
     emit("-", &out, quiet)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn target_urls() {
+        assert_eq!(
+            parse_target_url("https://example.com").unwrap(),
+            "https://example.com/"
+        );
+        assert_eq!(
+            parse_target_url("example.com/a?b=1").unwrap(),
+            "https://example.com/a?b=1"
+        );
+        assert!(matches!(
+            parse_target_url("ftp://example.com/"),
+            Err(Error::InvalidUrl { .. })
+        ));
+        assert!(matches!(
+            parse_target_url("javascript:alert(1)"),
+            Err(Error::InvalidUrl { .. })
+        ));
+        assert!(matches!(
+            parse_target_url("http://"),
+            Err(Error::InvalidUrl { .. })
+        ));
+        assert!(matches!(parse_target_url("  "), Err(Error::InvalidUrl { .. })));
+        assert!(matches!(
+            parse_target_url("https://exa mple.com"),
+            Err(Error::InvalidUrl { .. })
+        ));
+    }
+
+    #[test]
+    fn numbered_paths() {
+        assert_eq!(
+            numbered(Path::new("a/shot.png"), 2, 3),
+            PathBuf::from("a/shot-2.png")
+        );
+        assert_eq!(numbered(Path::new("shot.png"), 1, 1), PathBuf::from("shot.png"));
+        assert_eq!(numbered(Path::new("har"), 1, 2), PathBuf::from("har-1"));
+    }
 }

@@ -684,10 +684,10 @@ pub async fn load_document(browser: &Browser, url: &str, timeout: Duration) -> P
             let mut loaded = false;
             let mut status = None;
             let nav_result = nav.wait(timeout).await;
-            if let Ok(v) = &nav_result {
-                if let Some(e) = v["errorText"].as_str().filter(|e| !e.is_empty()) {
-                    return Ok::<_, CdpError>((None, Some(e.to_string()), None));
-                }
+            if let Ok(v) = &nav_result
+                && let Some(e) = v["errorText"].as_str().filter(|e| !e.is_empty())
+            {
+                return Ok::<_, CdpError>((None, Some(e.to_string()), None));
             }
             while !loaded && Instant::now() < deadline {
                 let left = deadline.saturating_duration_since(Instant::now());

@@ -38,7 +38,10 @@ pub fn decode(bytes: &[u8], name: &str) -> (String, Vec<String>) {
         bytes
     };
     let sample = &bytes[..bytes.len().min(8192)];
-    let nul = sample.iter().filter(|b| **b == 0).count();
+    let control = sample
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c))
+        .count();
     if let Some((enc, _)) = encoding_rs::Encoding::for_bom(bytes) {
         let (text, _, bad) = enc.decode(bytes);
         if bad {
@@ -46,7 +49,7 @@ pub fn decode(bytes: &[u8], name: &str) -> (String, Vec<String>) {
         }
         return (text.into_owned(), problems);
     }
-    if nul > sample.len() / 20 {
+    if control > sample.len() / 10 {
         problems.push(format!(
             "{name}: looks like a binary file, not a text, HTML, TOML or JSON document"
         ));
@@ -59,7 +62,7 @@ pub fn decode(bytes: &[u8], name: &str) -> (String, Vec<String>) {
         let end = rest
             .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
             .unwrap_or(rest.len());
-        encoding_rs::Encoding::for_label(rest[..end].as_bytes())
+        encoding_rs::Encoding::for_label(&rest.as_bytes()[..end])
     });
     if let Some(enc) = declared.filter(|e| *e != encoding_rs::UTF_8) {
         let (text, _, bad) = enc.decode(bytes);

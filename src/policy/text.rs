@@ -1,44 +1,51 @@
 //! Free text of a privacy or cookie policy (already plain text): which vendors it names,
 //! which cookie names it mentions, which tracking technologies it says it uses, how long it
-//! says it keeps things, and what it says it does *not* do.
+//! says it keeps things, and what it says it does *not* do. Source kind `policy-text`.
 //!
-//! Source kind `policy-text`. Everything is found by dictionaries and small regular
-//! expressions over an ASCII-lower-cased copy of the text (same byte offsets), each hit quoted
-//! with the sentence it was found in (at most 200 characters):
+//! Matching runs over an ASCII-lower-cased copy of the text (same byte offsets); every hit is
+//! quoted with the sentence it was found in (whitespace collapsed, at most 200 characters).
+//! A lower→upper case change inside a word counts as a word boundary, because text scraped
+//! from HTML glues words together (`hereGoogle Analytics`, `Server logKeep for 6 months`).
 //!
-//! * **Vendors**: every signature vendor's name, its aliases, a few synonyms (`gtag`, `Google
-//!   DoubleClick`, …) and the names of owners (`Google` → an owner mention, no single
-//!   vendor). Whole words only, where a lower→upper case change also counts as a word
-//!   boundary (`hereGoogle Analytics` in scraped text). Names shorter than 4 characters need a
-//!   capital letter and must appear in exactly that case (`GA4`, `GTM`); vendor names that are
-//!   ordinary words (`Segment`, `Heap`, `Drift`, …) count only when capitalised mid-sentence or
-//!   followed by a product word (`Heap Analytics`, `Drift chat`); a few names that are too
-//!   common even then (`Next`, `Basis`, `Cookie Notice`, …) are never matched.
+//! * **Vendors**: every signature vendor's name and aliases, a few synonyms (`gtag`, `Google
+//!   DoubleClick`, …) and owners' names. An owner of several vendors named alone (`Google`,
+//!   `Google LLC`) is an owner mention with no vendor id; a product name wins over its owner
+//!   (`Google Analytics` → `google-analytics`). Whole words only. Names shorter than 4
+//!   characters need a capital letter and must appear in exactly that case (`GA4`, `GTM`);
+//!   names that are ordinary words (`Segment`, `Heap`, `Drift`, … in `COMMON`) count only
+//!   capitalised mid-sentence or followed by a product word (`Heap Analytics`, `Drift chat`);
+//!   names too common even then (`Next`, `Basis`, `Cookie Notice`, … in `NEVER`) never count.
+//!   Hand-written signatures win over imported ones (the Open Cookie Database).
 //! * **Cookie names**: code-like tokens (`_ga`, `__utma`, `IDE`, `CookieConsent`, quoted
 //!   names) that match a signature cookie pattern, and any names listed after "cookie(s)
-//!   named/called …".
-//! * **Technologies**: cookies, web beacons, local/session storage, IndexedDB, fingerprinting,
-//!   session replay, SDKs, server logs, Do Not Track, Global Privacy Control — in English and
-//!   the German, French, Spanish, Italian, Dutch, Polish, Portuguese and Chinese terms listed
-//!   in `TECHNOLOGIES`. A mention in a sentence that denies the technology does not count.
-//! * **Retention**: "6 months", "two years", "a year", "half a year", "30 Tage", "6个月", …
-//!   in a sentence that talks about keeping or deleting (retain, store, delete, expire, …),
-//!   not ages ("under 16 years"), look-backs ("in the last 12 months") or notice periods;
-//!   the subject is the nearest preceding known noun phrase (a cookie name, "server logs",
-//!   "personal data", …). Months are 30 days, years 365 days.
-//! * **Denials**: "we do not use advertising cookies" (`marketing`), "… analytics cookies"
-//!   (`statistics`), "… tracking cookies" (`marketing`: cross-site tracking is what consent
-//!   managers file under marketing), "… cookies" (`cookies`), "no third-party cookies"
-//!   (`third-party-cookies`), "… fingerprinting", "… web beacons", "we do not sell your
-//!   personal data" (`sale-of-data`), in English, German, French, Spanish, Italian, Dutch,
-//!   Polish and Portuguese. Conditional or other-subject clauses ("if you do not accept
-//!   cookies", "third parties do not …"), exceptions ("… except strictly necessary ones"),
-//!   "Do Not Sell My Personal Information" links and Do Not Track disclosures ("we do not
-//!   respond to DNT signals" — a `do-not-track` technology) are not denials.
+//!   named/called …"; the category comes from the signature's purpose.
+//! * **Technologies**: `cookies`, `web-beacons`, `local-storage`, `session-storage`,
+//!   `indexeddb`, `fingerprinting`, `session-replay`, `sdk`, `server-logs`, `do-not-track`,
+//!   `gpc`, from the English, German, French, Spanish, Italian, Dutch, Polish, Portuguese and
+//!   Chinese terms in `TECHNOLOGIES`. A mention in a sentence that denies it does not count.
+//! * **Retention**: "6 months", "two years", "a year", "half a year", "30 Tage", "6个月", … in
+//!   a sentence about keeping or deleting (retain, store, delete, expire, …), but not ages
+//!   ("under 16 years"), look-backs ("in the last 12 months") or notice periods. The subject is
+//!   the nearest preceding known noun phrase (a cookie name, "server logs", "personal data",
+//!   …; see `SUBJECTS`), else the nearest following one, else `unspecified`. Months are 30
+//!   days, years 365 days.
+//! * **Denials**: "we do not use advertising/marketing/targeting cookies" → `marketing`;
+//!   "… analytics/statistics/performance cookies" → `statistics`; "… tracking cookies" →
+//!   `marketing` (cross-site tracking is what consent managers file under marketing);
+//!   "… non-essential cookies" → both; "… (any) cookies" → `cookies`; "no third-party
+//!   cookies" → `third-party-cookies`; "… fingerprinting" → `fingerprinting`; "… web beacons"
+//!   → `web-beacons`; "we do not sell your personal data" → `sale-of-data`. Negations: do not,
+//!   don't, does not, will not, never, no, passive "are not used"; German keine/nicht, French
+//!   ne … pas/aucun, Spanish/Portuguese/Italian/Polish no/não/non/nie, Dutch geen. Not denials:
+//!   conditional or someone else's clauses ("if you do not accept cookies", "third parties do
+//!   not …"), exceptions ("… except strictly necessary ones", "… without your consent"),
+//!   "Do Not Sell My Personal Information" links, and Do Not Track disclosures ("we do not
+//!   respond to DNT signals" is the technology `do-not-track`).
 //!
-//! Inputs over 20 MB are cut to their first 20 MB; every pass is linear (regexes from the
-//! `regex` crate, bounded windows around each hit), so hostile input costs time in
-//! proportion to its size and never panics.
+//! Inputs over 20 MB are cut to their first 20 MB. Every pass is linear: one byte loop for
+//! words and code tokens, one hash lookup per word for vendor names, one regex pass (the
+//! `regex` crate) for technologies, periods and negation cues, and fixed windows around each
+//! hit; so hostile input costs time in proportion to its size and never panics.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, LazyLock, Mutex};
@@ -54,6 +61,8 @@ use crate::signatures::{Purpose, Scope, SignatureIndex, Vendor};
 const KIND: &str = "policy-text";
 const MAX_BYTES: usize = 20 * 1024 * 1024;
 const QUOTE_CHARS: usize = 200;
+/// Lower→upper case changes inside words tried as word starts by the regex pass, at most.
+const MAX_JUNCTIONS: usize = 5_000;
 /// Distinct cookie-name candidates looked up in the signature index, at most.
 const MAX_COOKIE_LOOKUPS: usize = 20_000;
 
@@ -71,30 +80,15 @@ pub fn from_policy_text(text: &str, location: &str, index: &SignatureIndex) -> D
             Ok(p) => {
                 let doc = Doc::new(text);
                 let cookies = find_cookies(&doc, p, index, &mut problems);
-                let mut found = match scanner(index, p) {
-                    Ok(sc) => scan(&doc, p, &sc, &cookies.mentions),
-                    Err(e) => {
-                        problems.push(e);
-                        Found::default()
-                    }
-                };
+                let mut found = Found::default();
+                policy.vendors = find_vendors(&doc, &dictionary(index));
+                scan(&doc, p, &cookies.mentions, &mut found);
                 cased_terms(&doc, &mut found);
                 cjk_retention(&doc, &cookies.mentions, &mut found);
                 policy.technologies = technologies(&doc, &found);
+                policy.negatives = negatives(&mut found);
                 policy.retention = retention(&mut found);
-                policy.vendors = std::mem::take(&mut found.vendors);
                 policy.items = cookies.items;
-                let negs = found.negs;
-                let mut seen = HashSet::new();
-                policy.negatives = negs
-                    .into_iter()
-                    .filter(|n| seen.insert(n.denies))
-                    .map(|n| NegativeStatement {
-                        denies: n.denies.to_string(),
-                        quote: n.quote,
-                        source: 0,
-                    })
-                    .collect();
             }
         }
     }
@@ -114,10 +108,7 @@ fn bounded<'a>(text: &'a str, problems: &mut Vec<String>) -> &'a str {
     if text.len() <= MAX_BYTES {
         return text;
     }
-    let mut end = MAX_BYTES;
-    while end > 0 && !text.is_char_boundary(end) {
-        end -= 1;
-    }
+    let end = floor_char(text, MAX_BYTES);
     problems.push(format!(
         "the text is {} bytes; only its first {} MB were read",
         text.len(),
@@ -141,6 +132,25 @@ fn check_text(text: &str, problems: &mut Vec<String>) {
             "{odd} of {total} characters are control or replacement characters: the input may not be text"
         ));
     }
+}
+
+fn floor_char(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_char(s: &str, mut i: usize) -> usize {
+    while i < s.len() && !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i.min(s.len())
+}
+
+fn has_any(s: &str, words: &[&str]) -> bool {
+    words.iter().any(|w| s.contains(w))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -170,7 +180,7 @@ impl<'a> Doc<'a> {
             .saturating_sub(1)
     }
 
-    /// Byte range of the sentence holding `pos`.
+    /// Byte range of the sentence holding `pos` (an empty range at `pos` between sentences).
     fn sentence_at(&self, pos: usize) -> (usize, usize) {
         match self.sentences.get(self.sentence_index(pos)) {
             Some(&(s, e)) if s <= pos && pos < e.max(s + 1) => (s, e),
@@ -179,7 +189,8 @@ impl<'a> Doc<'a> {
     }
 
     /// The sentence holding the hit `start..end`, whitespace collapsed, at most
-    /// [`QUOTE_CHARS`] characters (a window around the hit when the sentence is longer).
+    /// [`QUOTE_CHARS`] characters: from the sentence start when the hit fits, else from up
+    /// to 60 characters before the hit.
     fn quote(&self, start: usize, end: usize) -> String {
         let (s, e) = self.sentence_at(start);
         let (s, e) = if s <= start && end <= e {
@@ -187,22 +198,17 @@ impl<'a> Doc<'a> {
         } else {
             (start, end)
         };
-        let mut from = s;
-        let short = e - s <= QUOTE_CHARS * 4 && self.text[s..e].chars().count() <= QUOTE_CHARS;
-        if !short {
-            // Start up to 60 characters before the hit, unless the hit fits from the start.
-            let lead_fits =
-                end - s <= QUOTE_CHARS * 4 && self.text[s..end].chars().count() < QUOTE_CHARS - 20;
-            if !lead_fits {
-                from = start;
-                for (n, (i, _)) in self.text[s..start].char_indices().rev().enumerate() {
-                    from = s + i;
-                    if n >= 60 {
-                        break;
-                    }
-                }
-            }
-        }
+        let fits = |to: usize, max: usize| to - s <= max * 4 && self.text[s..to].chars().count() <= max;
+        let from = if fits(e, QUOTE_CHARS) || fits(end, QUOTE_CHARS - 20) {
+            s
+        } else {
+            self.text[s..start]
+                .char_indices()
+                .rev()
+                .take(61)
+                .last()
+                .map_or(start, |(i, _)| s + i)
+        };
         collapse(&self.text[from..e], QUOTE_CHARS)
     }
 }
@@ -232,10 +238,11 @@ fn collapse(s: &str, max: usize) -> String {
     out
 }
 
+#[rustfmt::skip]
 const ABBREVIATIONS: &[&str] = &[
-    "e.g", "i.e", "eg", "ie", "etc", "inc", "ltd", "co", "no", "nr", "vs", "mr", "mrs", "ms", "dr", "st",
-    "approx", "incl", "z.b", "bzw", "ca", "u.a", "d.h", "art", "abs", "ggf", "vgl", "p.ex", "p.e", "cf",
-    "sec", "fig", "corp", "llc", "s.a", "b.v", "n.v", "resp", "max", "min", "u.s", "u.k",
+    "e.g", "i.e", "eg", "ie", "etc", "inc", "ltd", "co", "no", "nr", "vs", "mr", "mrs", "ms", "dr", "st", "approx",
+    "incl", "z.b", "bzw", "ca", "u.a", "d.h", "art", "abs", "ggf", "vgl", "p.ex", "p.e", "cf", "sec", "fig", "corp",
+    "llc", "s.a", "b.v", "n.v", "resp", "max", "min", "u.s", "u.k",
 ];
 
 /// Splits text into sentences: at `.`/`!`/`?` followed by a space (not after an
@@ -244,8 +251,7 @@ const ABBREVIATIONS: &[&str] = &[
 fn split_sentences(text: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut start = 0;
-    let bytes = text.as_bytes();
-    for (i, &byte) in bytes.iter().enumerate() {
+    for (i, &byte) in text.as_bytes().iter().enumerate() {
         // Candidates: ASCII `\n . ! ?` and the lead byte of the CJK marks.
         if !matches!(byte, b'\n' | b'.' | b'!' | b'?' | 0xE3 | 0xEF) || i < start || !text.is_char_boundary(i)
         {
@@ -267,22 +273,19 @@ fn split_sentences(text: &str) -> Vec<(usize, usize)> {
                 !runs_on
             }
             '。' | '！' | '？' | '；' => true,
-            '.' | '!' | '?' => {
-                let next = text[after..].chars().next();
-                match next {
-                    None => true,
-                    Some(n) if n.is_whitespace() => c != '.' || !abbreviation(text, start, i),
-                    Some(n) if c == '.' && n.is_uppercase() => {
-                        let mut before = text[start..i].chars().rev();
-                        before.next().is_some_and(char::is_lowercase)
-                            && before.next().is_some_and(char::is_lowercase)
-                    }
-                    Some('"' | '”' | '’' | '»') => {
-                        text[after..].chars().nth(1).is_none_or(char::is_whitespace)
-                    }
-                    _ => false,
+            '.' | '!' | '?' => match text[after..].chars().next() {
+                None => true,
+                Some(n) if n.is_whitespace() => c != '.' || !abbreviation(text, start, i),
+                Some(n) if c == '.' && n.is_uppercase() => {
+                    let mut before = text[start..i].chars().rev();
+                    before.next().is_some_and(char::is_lowercase)
+                        && before.next().is_some_and(char::is_lowercase)
                 }
-            }
+                Some('"' | '”' | '’' | '»') => {
+                    text[after..].chars().nth(1).is_none_or(char::is_whitespace)
+                }
+                _ => false,
+            },
             _ => false,
         };
         if ends {
@@ -323,12 +326,11 @@ fn abbreviation(text: &str, sentence_start: usize, dot: usize) -> bool {
     if word.chars().all(|c| c.is_ascii_digit() || c == '.') {
         return before[..word_start].trim().is_empty();
     }
-    let w = word.to_lowercase();
-    ABBREVIATIONS.contains(&w.as_str())
+    ABBREVIATIONS.contains(&word.to_lowercase().as_str())
 }
 
 // ---------------------------------------------------------------------------------------------
-// Word boundaries (a lower→upper case change counts, so does any CJK character).
+// Word boundaries: a lower→upper case change counts, so does any CJK character.
 
 fn is_word(c: char) -> bool {
     c == '_' || (c.is_alphanumeric() && (c as u32) < 0x2E80)
@@ -348,41 +350,12 @@ fn right_ok(text: &str, end: usize) -> bool {
     !is_word(l) || !is_word(n) || (l.is_lowercase() && n.is_uppercase())
 }
 
-fn next_char_len(text: &str, pos: usize) -> usize {
-    text[pos..].chars().next().map_or(1, char::len_utf8)
-}
-
-/// Every match of `re` in `lower` whose ends are word boundaries in `text`.
-fn bounded_matches(re: &Regex, lower: &str, text: &str, from: usize, to: usize) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let hay = &lower[..to];
-    let mut pos = from;
-    while pos < hay.len() {
-        let Some(m) = re.find_at(hay, pos) else { break };
-        if m.start() == m.end() {
-            pos = m.end() + next_char_len(lower, m.end());
-            continue;
-        }
-        if left_ok(text, m.start()) && right_ok(text, m.end()) {
-            out.push((m.start(), m.end()));
-            pos = m.end();
-        } else {
-            pos = m.start() + next_char_len(lower, m.start());
-        }
-    }
-    out
-}
-
 // ---------------------------------------------------------------------------------------------
-// Static patterns.
+// Static patterns: technology terms, periods, negation cues.
 
 struct Patterns {
-    /// Technology terms, retention periods and negation cues, in that order of preference
-    /// (ASCII word boundaries already written out).
-    statics_raw: String,
-    /// `statics_raw` compiled alone: what starts at a given position when no vendor name does.
-    statics_re: Regex,
-    tech_only: Regex,
+    /// Technology terms, retention periods and negation cues, in that order of preference.
+    scanner: Regex,
     /// Each technology's terms, anchored at both ends.
     techs: Vec<(&'static str, Regex)>,
     /// "cookies named", anchored at the start.
@@ -390,33 +363,133 @@ struct Patterns {
     cookie_token: Regex,
 }
 
-/// `\b` in the patterns below means an ASCII word boundary (fast on any input).
+static PATTERNS: LazyLock<Result<Patterns, String>> = LazyLock::new(build_patterns);
+
+/// Technologies and their terms (lower case; a term must start at a word start, its end is
+/// checked in code).
+#[rustfmt::skip]
+const TECHNOLOGIES: &[(&str, &str)] = &[
+    ("cookies", r"cookies?|ciasteczk[a-z]*|témoins de connexion"),
+    ("web-beacons", concat!(
+        r"web[\s-]?beacons?|website beacons?|clear[\s-]?gifs?|pixel[\s-]?tags?|tracking[\s-]?pixels?|pixels",
+        r"|web[\s-]?bugs?|spy[\s-]?pixels?|zählpixel[a-z]*|balises? web|balises? pixels?|pixels? espions?",
+        r"|pixels? invisibles?|balizas? web|píxeles|píxel de seguimiento|pixel di tracciamento|webbakens?",
+        r"|trackingpixels?|piksel[a-ząęśłó]*\s+śledząc[a-z]*|sygnalizator[a-zó]*\s+www",
+        r"|sinalizadores? (?:da |de )?web|pixels? de rastreamento|网络信标|网页信标|像素标签",
+    )),
+    ("local-storage", concat!(
+        r"local[\s-]?storage|html\s?5(?:[\s-]storage)?|web[\s-]?storage|lokale[nr]?\s+speicher[a-z]*",
+        r"|stockage local|almacenamiento local|archiviazione locale|memorizzazione locale|lokale opslag",
+        r"|pamię(?:ć|ci) lokaln[a-ząęy]*|armazenamento local|本地存储",
+    )),
+    ("session-storage", r"session[\s-]?storage|sitzungsspeicher|stockage de session|almacenamiento de sesi(?:ó|o)n|会话存储"),
+    ("indexeddb", r"indexed[\s-]?db|indexed database"),
+    ("fingerprinting", concat!(
+        r"fingerprinting|(?:device|browser|digital|canvas)[\s-]fingerprints?|digitale[nr]? fingerabdr(?:ü|u)ck[a-z]*",
+        r"|ger(?:ä|a)te-?fingerabdr(?:ü|u)ck[a-z]*|browser-?fingerabdr(?:ü|u)ck[a-z]*|empreintes? num(?:é|e)riques?",
+        r"|prise d'empreintes?|huellas? digital(?:es)? del (?:dispositivo|navegador)|设备指纹|浏览器指纹",
+    )),
+    ("session-replay", concat!(
+        r"session[\s-]?(?:replays?|recordings?)|recordings? of (?:your |user |users' |visitors' |visitor )?sessions?",
+        r"|heat[\s-]?maps?|sitzungsaufzeichnung(?:en)?|sitzungswiedergabe|enregistrements? de(?:s)? sessions?",
+        r"|cartes? de chaleur|grabaci(?:ó|o)n(?:es)? de(?: las)? sesi(?:ó|o)n(?:es)?|mapas? de calor",
+        r"|registrazion[ei] (?:delle|della) session[ei]|mapp[ae] di calore|mapy? ciepła",
+        r"|grava(?:ç|c)(?:ã|a)o de sess(?:õ|o)es|sessie-?opnames?|热图|会话回放|会话录制",
+    )),
+    ("sdk", r"sdks?|software development kits?|kits? de d(?:é|e)veloppement logiciel|kits? de desarrollo de software|软件开发工具包"),
+    ("server-logs", concat!(
+        r"server[\s-]?log(?:s|[\s-]?files?|-?dateien|daten)?|log[\s-]?files?|log[\s-]?dateien|access[\s-]logs?",
+        r"|protokolldateien|fichiers? (?:de )?journaux|journaux (?:du|de|des) serveurs?|archivos? de registro",
+        r"|registros? del servidor|file di log|log del server|logbestanden|serverlogs?|logi serwer[a-z]*",
+        r"|pliki? (?:logów|dziennika)|arquivos? de log|registros? do servidor|服务器日志|日志文件|网络日志",
+    )),
+    ("do-not-track", r"do[\s-]not[\s-]track|dnt[\s-]signals?"),
+    ("gpc", r"global privacy control|sec-gpc"),
+];
+
+/// English number words and their values.
+#[rustfmt::skip]
+const NUMBER_WORDS: &[(&str, f64)] = &[
+    ("half a", 0.5), ("half an", 0.5), ("eleven", 11.0), ("twelve", 12.0), ("thirteen", 13.0),
+    ("fourteen", 14.0), ("fifteen", 15.0), ("sixteen", 16.0), ("seventeen", 17.0), ("eighteen", 18.0),
+    ("nineteen", 19.0), ("twenty", 20.0), ("thirty", 30.0), ("forty", 40.0), ("fifty", 50.0), ("sixty", 60.0),
+    ("seventy", 70.0), ("eighty", 80.0), ("ninety", 90.0), ("one", 1.0), ("two", 2.0), ("three", 3.0),
+    ("four", 4.0), ("five", 5.0), ("six", 6.0), ("seven", 7.0), ("eight", 8.0), ("nine", 9.0), ("ten", 10.0),
+    ("an", 1.0), ("a", 1.0),
+];
+
+const SECOND: u64 = 1;
+const MINUTE: u64 = 60;
+const HOUR: u64 = 3600;
+const DAY: u64 = 86_400;
+const WEEK: u64 = 7 * DAY;
+const MONTH: u64 = 30 * DAY;
+const YEAR: u64 = 365 * DAY;
+
+/// Time units: English, German, French, Spanish/Portuguese, Italian, Dutch, Polish.
+#[rustfmt::skip]
+const UNITS: &[(&str, u64)] = &[
+    ("seconds", SECOND), ("second", SECOND), ("secs", SECOND), ("sec", SECOND), ("minutes", MINUTE),
+    ("minute", MINUTE), ("mins", MINUTE), ("min", MINUTE), ("hours", HOUR), ("hour", HOUR), ("hrs", HOUR),
+    ("hr", HOUR), ("days", DAY), ("day", DAY), ("weeks", WEEK), ("week", WEEK), ("months", MONTH),
+    ("month", MONTH), ("years", YEAR), ("year", YEAR), ("yrs", YEAR), ("yr", YEAR),
+    ("sekunden", SECOND), ("sekunde", SECOND), ("minuten", MINUTE), ("stunden", HOUR), ("stunde", HOUR),
+    ("tagen", DAY), ("tage", DAY), ("tag", DAY), ("wochen", WEEK), ("woche", WEEK), ("monaten", MONTH),
+    ("monate", MONTH), ("monat", MONTH), ("jahren", YEAR), ("jahre", YEAR), ("jahr", YEAR),
+    ("secondes", SECOND), ("seconde", SECOND), ("heures", HOUR), ("heure", HOUR), ("jours", DAY), ("jour", DAY),
+    ("semaines", WEEK), ("semaine", WEEK), ("mois", MONTH), ("années", YEAR), ("année", YEAR), ("ans", YEAR),
+    ("an", YEAR),
+    ("segundos", SECOND), ("segundo", SECOND), ("minutos", MINUTE), ("minuto", MINUTE), ("horas", HOUR),
+    ("hora", HOUR), ("días", DAY), ("día", DAY), ("dias", DAY), ("dia", DAY), ("semanas", WEEK), ("semana", WEEK),
+    ("meses", MONTH), ("mes", MONTH), ("mês", MONTH), ("años", YEAR), ("año", YEAR), ("anos", YEAR), ("ano", YEAR),
+    ("secondi", SECOND), ("minuti", MINUTE), ("ore", HOUR), ("giorni", DAY), ("giorno", DAY),
+    ("settimane", WEEK), ("settimana", WEEK), ("mesi", MONTH), ("mese", MONTH), ("anni", YEAR), ("anno", YEAR),
+    ("seconden", SECOND), ("minuut", MINUTE), ("uren", HOUR), ("uur", HOUR), ("dagen", DAY), ("dag", DAY),
+    ("weken", WEEK), ("maanden", MONTH), ("maand", MONTH), ("jaren", YEAR), ("jaar", YEAR),
+    ("sekundy", SECOND), ("sekund", SECOND), ("minuty", MINUTE), ("minut", MINUTE), ("godziny", HOUR),
+    ("godzin", HOUR), ("dni", DAY), ("dzień", DAY), ("tygodnie", WEEK), ("tygodni", WEEK), ("tydzień", WEEK),
+    ("miesięcy", MONTH), ("miesiące", MONTH), ("miesiąc", MONTH), ("lata", YEAR), ("lat", YEAR),
+    ("roku", YEAR), ("rok", YEAR),
+];
+
+/// Units written after digits in Chinese text.
+#[rustfmt::skip]
+const CJK_UNITS: &[(&str, u64)] = &[
+    ("个月", MONTH), ("個月", MONTH), ("小时", HOUR), ("小時", HOUR), ("分钟", MINUTE), ("星期", WEEK),
+    ("周", WEEK), ("天", DAY), ("年", YEAR),
+];
+
+/// Negation cues (`\b` is an ASCII word boundary).
+const CUES: &str = concat!(
+    r"\b(?:do|does|did|will|shall|would)\s+not\b|\b(?:don|doesn|didn|won)['’]t\b|\bnever\b|\bnor\s+do\s+we\b",
+    r"|\bn['’]\s?|\bne\b|\bnon\b|\bnie\b|\bnão\b",
+    r"|\bno\b|\bkeine?[nm]?\b|\bkein\b|\baucune?s?\b|\bningun[oa]?s?\b|\bningún\b|\bnessun[oa]?\b|\bgeen\b",
+    r"|\bżadn[a-ząęy]*|\bnenhum[a]?\b",
+    r"|\b(?:are|is|will\s+be|be|been|get)\s+(?:not|never)\s+(?:used|set|placed|deployed|employed|sold|stored|installed|utili[sz]ed)\b",
+    r"|\bnicht\s+(?:verwendet|eingesetzt|gesetzt|genutzt|verkauft|gespeichert)\b|\bverkaufen\b[^.;:]{0,60}?\bnicht\b",
+);
+
+/// `\b` in the patterns means an ASCII word boundary (cheap on any input).
 fn compile(p: &str) -> Result<Regex, String> {
-    compile_raw(&p.replace(r"\b", r"(?-u:\b)"))
-}
-
-fn compile_raw(p: &str) -> Result<Regex, String> {
-    RegexBuilder::new(p)
-        .size_limit(64 << 20)
-        .dfa_size_limit(64 << 20)
+    RegexBuilder::new(&p.replace(r"\b", r"(?-u:\b)"))
+        .size_limit(32 << 20)
+        .dfa_size_limit(32 << 20)
         .build()
-        .map_err(|e| format!("pattern {:?}: {e}", p.chars().take(200).collect::<String>()))
+        .map_err(|e| format!("pattern {:?}: {e}", p.chars().take(120).collect::<String>()))
 }
 
-/// `a|b(c|d)|e` → `\ba|\bb(c|d)|\be`: a word boundary before each top-level alternative
-/// that starts with an ASCII letter or digit, so the scanner never starts inside a word.
+/// `a|b(c|d)|e` → `\ba|\bb(c|d)|\be`: a word boundary before each top-level alternative that
+/// starts with an ASCII letter or digit, so that the regex never starts inside a word.
 fn word_initial(p: &str) -> String {
     let mut out = String::new();
     let mut depth = 0i32;
     let mut escaped = false;
     let mut alt_start = true;
     for c in p.chars() {
-        if alt_start {
-            if c.is_ascii_alphanumeric() {
-                out.push_str(r"\b");
-            }
-            alt_start = false;
+        if alt_start && c.is_ascii_alphanumeric() {
+            out.push_str(r"\b");
         }
+        alt_start = false;
         out.push(c);
         if escaped {
             escaped = false;
@@ -433,219 +506,6 @@ fn word_initial(p: &str) -> String {
     out
 }
 
-/// Technologies and their terms (lower case; boundaries are checked in code).
-const TECHNOLOGIES: &[(&str, &str)] = &[
-    ("cookies", r"cookies?|ciasteczk[a-z]*|témoins de connexion"),
-    (
-        "web-beacons",
-        r"web[\s-]?beacons?|website beacons?|clear[\s-]?gifs?|pixel[\s-]?tags?|tracking[\s-]?pixels?|pixels|web[\s-]?bugs?|spy[\s-]?pixels?|zählpixel[a-z]*|balises? web|balises? pixels?|pixels? espions?|pixels? invisibles?|balizas? web|píxeles|píxel de seguimiento|pixel di tracciamento|webbakens?|trackingpixels?|piksel[a-ząęśłó]*\s+śledząc[a-z]*|sygnalizator[a-zó]*\s+www|sinalizadores? (?:da |de )?web|pixels? de rastreamento|网络信标|网页信标|像素标签",
-    ),
-    (
-        "local-storage",
-        r"local[\s-]?storage|html\s?5(?:[\s-]storage)?|web[\s-]?storage|lokale[nr]?\s+speicher[a-z]*|stockage local|almacenamiento local|archiviazione locale|memorizzazione locale|lokale opslag|pamię(?:ć|ci) lokaln[a-ząęy]*|armazenamento local|本地存储",
-    ),
-    (
-        "session-storage",
-        r"session[\s-]?storage|sitzungsspeicher|stockage de session|almacenamiento de sesi(?:ó|o)n|会话存储",
-    ),
-    ("indexeddb", r"indexed[\s-]?db|indexed database"),
-    (
-        "fingerprinting",
-        r"fingerprinting|(?:device|browser|digital|canvas)[\s-]fingerprints?|digitale[nr]? fingerabdr(?:ü|u)ck[a-z]*|ger(?:ä|a)te-?fingerabdr(?:ü|u)ck[a-z]*|browser-?fingerabdr(?:ü|u)ck[a-z]*|empreintes? num(?:é|e)riques?|prise d'empreintes?|huellas? digital(?:es)? del (?:dispositivo|navegador)|设备指纹|浏览器指纹",
-    ),
-    (
-        "session-replay",
-        r"session[\s-]?(?:replays?|recordings?)|recordings? of (?:your |user |users' |visitors' |visitor )?sessions?|heat[\s-]?maps?|sitzungsaufzeichnung(?:en)?|sitzungswiedergabe|enregistrements? de(?:s)? sessions?|cartes? de chaleur|grabaci(?:ó|o)n(?:es)? de(?: las)? sesi(?:ó|o)n(?:es)?|mapas? de calor|registrazion[ei] (?:delle|della) session[ei]|mapp[ae] di calore|mapy? ciepła|grava(?:ç|c)(?:ã|a)o de sess(?:õ|o)es|sessie-?opnames?|热图|会话回放|会话录制",
-    ),
-    (
-        "sdk",
-        r"sdks?|software development kits?|kits? de d(?:é|e)veloppement logiciel|kits? de desarrollo de software|软件开发工具包",
-    ),
-    (
-        "server-logs",
-        r"server[\s-]?log(?:s|[\s-]?files?|-?dateien|daten)?|log[\s-]?files?|log[\s-]?dateien|access[\s-]logs?|protokolldateien|fichiers? (?:de )?journaux|journaux (?:du|de|des) serveurs?|archivos? de registro|registros? del servidor|file di log|log del server|logbestanden|serverlogs?|logi serwer[a-z]*|pliki? (?:logów|dziennika)|arquivos? de log|registros? do servidor|服务器日志|日志文件|网络日志",
-    ),
-    ("do-not-track", r"do[\s-]not[\s-]track|dnt[\s-]signals?"),
-    ("gpc", r"global privacy control|sec-gpc"),
-];
-
-/// English number words and their values (longest first where one is a prefix of another).
-const NUMBER_WORDS: &[(&str, f64)] = &[
-    ("half a", 0.5),
-    ("half an", 0.5),
-    ("eleven", 11.0),
-    ("twelve", 12.0),
-    ("thirteen", 13.0),
-    ("fourteen", 14.0),
-    ("fifteen", 15.0),
-    ("sixteen", 16.0),
-    ("seventeen", 17.0),
-    ("eighteen", 18.0),
-    ("nineteen", 19.0),
-    ("twenty", 20.0),
-    ("thirty", 30.0),
-    ("forty", 40.0),
-    ("fifty", 50.0),
-    ("sixty", 60.0),
-    ("seventy", 70.0),
-    ("eighty", 80.0),
-    ("ninety", 90.0),
-    ("one", 1.0),
-    ("two", 2.0),
-    ("three", 3.0),
-    ("four", 4.0),
-    ("five", 5.0),
-    ("six", 6.0),
-    ("seven", 7.0),
-    ("eight", 8.0),
-    ("nine", 9.0),
-    ("ten", 10.0),
-    ("an", 1.0),
-    ("a", 1.0),
-];
-
-const SECOND: u64 = 1;
-const MINUTE: u64 = 60;
-const HOUR: u64 = 3600;
-const DAY: u64 = 86_400;
-const WEEK: u64 = 7 * DAY;
-const MONTH: u64 = 30 * DAY;
-const YEAR: u64 = 365 * DAY;
-
-/// Time units in the supported languages.
-const UNITS: &[(&str, u64)] = &[
-    ("seconds", SECOND),
-    ("second", SECOND),
-    ("secs", SECOND),
-    ("sec", SECOND),
-    ("minutes", MINUTE),
-    ("minute", MINUTE),
-    ("mins", MINUTE),
-    ("min", MINUTE),
-    ("hours", HOUR),
-    ("hour", HOUR),
-    ("hrs", HOUR),
-    ("hr", HOUR),
-    ("days", DAY),
-    ("day", DAY),
-    ("weeks", WEEK),
-    ("week", WEEK),
-    ("months", MONTH),
-    ("month", MONTH),
-    ("years", YEAR),
-    ("year", YEAR),
-    ("yrs", YEAR),
-    ("yr", YEAR),
-    // German
-    ("sekunden", SECOND),
-    ("sekunde", SECOND),
-    ("minuten", MINUTE),
-    ("stunden", HOUR),
-    ("stunde", HOUR),
-    ("tagen", DAY),
-    ("tage", DAY),
-    ("tag", DAY),
-    ("wochen", WEEK),
-    ("woche", WEEK),
-    ("monaten", MONTH),
-    ("monate", MONTH),
-    ("monat", MONTH),
-    ("jahren", YEAR),
-    ("jahre", YEAR),
-    ("jahr", YEAR),
-    // French
-    ("secondes", SECOND),
-    ("seconde", SECOND),
-    ("heures", HOUR),
-    ("heure", HOUR),
-    ("jours", DAY),
-    ("jour", DAY),
-    ("semaines", WEEK),
-    ("semaine", WEEK),
-    ("mois", MONTH),
-    ("années", YEAR),
-    ("année", YEAR),
-    ("ans", YEAR),
-    ("an", YEAR),
-    // Spanish, Portuguese
-    ("segundos", SECOND),
-    ("segundo", SECOND),
-    ("minutos", MINUTE),
-    ("minuto", MINUTE),
-    ("horas", HOUR),
-    ("hora", HOUR),
-    ("días", DAY),
-    ("día", DAY),
-    ("dias", DAY),
-    ("dia", DAY),
-    ("semanas", WEEK),
-    ("semana", WEEK),
-    ("meses", MONTH),
-    ("mes", MONTH),
-    ("mês", MONTH),
-    ("años", YEAR),
-    ("año", YEAR),
-    ("anos", YEAR),
-    ("ano", YEAR),
-    // Italian
-    ("secondi", SECOND),
-    ("minuti", MINUTE),
-    ("ore", HOUR),
-    ("giorni", DAY),
-    ("giorno", DAY),
-    ("settimane", WEEK),
-    ("settimana", WEEK),
-    ("mesi", MONTH),
-    ("mese", MONTH),
-    ("anni", YEAR),
-    ("anno", YEAR),
-    // Dutch
-    ("seconden", SECOND),
-    ("minuut", MINUTE),
-    ("uren", HOUR),
-    ("uur", HOUR),
-    ("dagen", DAY),
-    ("dag", DAY),
-    ("weken", WEEK),
-    ("maanden", MONTH),
-    ("maand", MONTH),
-    ("jaren", YEAR),
-    ("jaar", YEAR),
-    // Polish
-    ("sekundy", SECOND),
-    ("sekund", SECOND),
-    ("minuty", MINUTE),
-    ("minut", MINUTE),
-    ("godziny", HOUR),
-    ("godzin", HOUR),
-    ("dni", DAY),
-    ("dzień", DAY),
-    ("tygodnie", WEEK),
-    ("tygodni", WEEK),
-    ("tydzień", WEEK),
-    ("miesięcy", MONTH),
-    ("miesiące", MONTH),
-    ("miesiąc", MONTH),
-    ("lata", YEAR),
-    ("lat", YEAR),
-    ("roku", YEAR),
-    ("rok", YEAR),
-];
-
-const CJK_UNITS: &[(&str, u64)] = &[
-    ("个月", MONTH),
-    ("個月", MONTH),
-    ("小时", HOUR),
-    ("小時", HOUR),
-    ("分钟", MINUTE),
-    ("星期", WEEK),
-    ("周", WEEK),
-    ("天", DAY),
-    ("年", YEAR),
-];
-
-static PATTERNS: LazyLock<Result<Patterns, String>> = LazyLock::new(build_patterns);
-
 fn alternation<'a>(words: impl Iterator<Item = &'a str>) -> String {
     let mut v: Vec<&str> = words.collect();
     v.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
@@ -654,46 +514,27 @@ fn alternation<'a>(words: impl Iterator<Item = &'a str>) -> String {
 }
 
 fn build_patterns() -> Result<Patterns, String> {
-    let tech_src = TECHNOLOGIES
-        .iter()
-        .map(|(_, p)| format!("(?:{})", word_initial(p)))
-        .collect::<Vec<_>>()
-        .join("|");
     let techs = TECHNOLOGIES
         .iter()
         .map(|(t, p)| Ok((*t, compile(&format!("^(?:{p})$"))?)))
         .collect::<Result<Vec<_>, String>>()?;
+    let tech_any = TECHNOLOGIES
+        .iter()
+        .map(|(_, p)| word_initial(p))
+        .collect::<Vec<_>>()
+        .join("|");
     let numbers = alternation(NUMBER_WORDS.iter().map(|(w, _)| *w));
     let units = alternation(UNITS.iter().map(|(w, _)| *w));
-    let retention_src = format!(
-        r"\b(?:(?P<d>\d{{1,4}}(?:[.,]\d{{1,2}})?)(?:\s?-\s?|\s*)|(?P<w>(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)-(?:one|two|three|four|five|six|seven|eight|nine)|{numbers})[\s-]+)(?P<u>{units})"
-    );
-    let cue_src = concat!(
-        r"(?P<act>\b(?:do|does|did|will|shall|would)\s+not\b|\b(?:don|doesn|didn|won)['’]t\b|\bnever\b|\bnor\s+do\s+we\b",
-        r"|\bn['’]\s?|\bne\b|\bnon\b|\bnie\b|\bnão\b)",
-        r"|(?P<det>\bno\b|\bkeine?[nm]?\b|\bkein\b|\baucune?s?\b|\bningun[oa]?s?\b|\bningún\b|\bnessun[oa]?\b|\bgeen\b|\bżadn[a-ząęy]*|\bnenhum[a]?\b)",
-        r"|(?P<pas>\b(?:are|is|will\s+be|be|been|get)\s+(?:not|never)\s+(?:used|set|placed|deployed|employed|sold|stored|installed|utili[sz]ed)\b",
-        r"|\bnicht\s+(?:verwendet|eingesetzt|gesetzt|genutzt|verkauft|gespeichert)\b|\bverkaufen\b[^.;:]{0,60}?\bnicht\b)",
-    );
-    // Groups are only read from the anchored copies; the scanner needs none.
-    let ungrouped = |s: &str| {
-        s.replace("(?P<d>", "(?:")
-            .replace("(?P<w>", "(?:")
-            .replace("(?P<u>", "(?:")
-            .replace("(?P<act>", "(?:")
-            .replace("(?P<det>", "(?:")
-            .replace("(?P<pas>", "(?:")
-    };
-    let statics = format!("{tech_src}|{}|{}", ungrouped(&retention_src), ungrouped(cue_src));
-    let statics_raw = statics.replace(r"\b", r"(?-u:\b)");
+    let tens = "(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)-(?:one|two|three|four|five|six|seven|eight|nine)";
+    let period =
+        format!(r"\b(?:\d{{1,4}}(?:[.,]\d{{1,2}})?(?:\s?-\s?|\s*)|(?:{tens}|{numbers})[\s-]+)(?:{units})");
     Ok(Patterns {
-        statics_re: compile_raw(&statics_raw)?,
-        statics_raw,
-        tech_only: compile(&tech_src)?,
+        scanner: compile(&format!("{tech_any}|{period}|{CUES}"))?,
         techs,
-        named_list: compile(
-            r"^cookies?\s+(?:named|called|with the names?|namens|mit dem namen|nommés?|appelés?|llamad[ao]s?|denominad[ao]s?|chiamat[io]|genaamd|o nazwie|chamad[ao]s?)\s*:?\s*",
-        )?,
+        named_list: compile(concat!(
+            r"^cookies?\s+(?:named|called|with the names?|namens|mit dem namen|nommés?|appelés?|llamad[ao]s?",
+            r"|denominad[ao]s?|chiamat[io]|genaamd|o nazwie|chamad[ao]s?)\s*:?\s*",
+        ))?,
         cookie_token: compile(r"[A-Za-z0-9_#$][A-Za-z0-9_.\-#$]*\*?")?,
     })
 }
@@ -714,7 +555,7 @@ enum Rule {
 
 #[derive(Debug, Clone)]
 struct Entry {
-    /// The signature id; `None` for an owner named on its own.
+    /// The signature id; `None` for an owner of several vendors named on its own.
     vendor: Option<String>,
     rule: Rule,
     /// The phrase as the dictionary spells it (for `ExactCase`).
@@ -724,342 +565,79 @@ struct Entry {
 }
 
 /// Phrases never matched: ordinary words or phrases even when capitalised.
+#[rustfmt::skip]
 const NEVER: &[&str] = &[
-    "next",
-    "blue",
-    "rack",
-    "line",
-    "smart",
-    "turn",
-    "basis",
-    "centro",
-    "human",
-    "signal",
-    "satellite",
-    "tracks",
-    "stencil",
-    "compass",
-    "impact",
-    "branch",
-    "split",
-    "convert",
-    "square",
-    "craft",
-    "piano",
-    "arbor",
-    "oath",
-    "atlas",
-    "clerk",
-    "funda",
-    "photon",
-    "fingerprint",
-    "ozone",
-    "devise",
-    "text",
-    "block",
-    "harness",
-    "defiant",
-    "habla",
-    "cookie notice",
-    "cookie information",
-    "cookie control",
-    "cookie compliance",
-    "cookie script",
-    "cookie law info",
-    "gdpr cookie consent",
-    "gdpr cookie compliance",
-    "cookieconsent",
-    "live agent",
-    "embedded service",
-    "pay later",
-    "pay in 4",
-    "account engagement",
-    "header bidding",
-    "demand manager",
-    "digital audience",
-    "perfect audience",
-    "digital factory",
-    "accept hosted",
-    "live helper chat",
-    "unified id",
-    "panorama id",
-    "functional software",
-    "prospect one",
-    "cloud software",
-    "google cmp",
-    "b2c commerce",
-    "service cloud chat",
-    "salesforce chat",
-    "interaction studio",
-    "marketing cloud",
-    "smart rtb+",
-    "sharedid",
-    "transparent ad marketplace",
-    "universal tracking tag",
-    "application load balancer",
-    "classic load balancer",
-    "people-based attribution",
-    "pubcommon id",
-    "oracle advertising",
-    "tag commander",
+    "next", "blue", "rack", "line", "smart", "turn", "basis", "centro", "human", "signal", "satellite", "tracks",
+    "stencil", "compass", "impact", "branch", "split", "convert", "square", "craft", "piano", "arbor", "oath",
+    "atlas", "clerk", "funda", "photon", "fingerprint", "ozone", "devise", "text", "block", "harness", "defiant",
+    "habla", "cookie notice", "cookie information", "cookie control", "cookie compliance", "cookie script",
+    "cookie law info", "gdpr cookie consent", "gdpr cookie compliance", "cookieconsent", "live agent",
+    "embedded service", "pay later", "pay in 4", "account engagement", "header bidding", "demand manager",
+    "digital audience", "perfect audience", "digital factory", "accept hosted", "live helper chat", "unified id",
+    "panorama id", "functional software", "prospect one", "cloud software", "google cmp", "b2c commerce",
+    "service cloud chat", "salesforce chat", "interaction studio", "marketing cloud", "sharedid",
+    "transparent ad marketplace", "universal tracking tag", "application load balancer", "classic load balancer",
+    "people-based attribution", "pubcommon id", "tag commander", "tracking code", "pin it button",
 ];
 
-/// Short upper-case names that are ordinary abbreviations.
+/// Short capitalised names that are ordinary abbreviations.
+#[rustfmt::skip]
 const SHORT_NEVER: &[&str] = &[
-    "x", "ix", "td", "dv", "t1", "cj", "ats", "aps", "gpt", "gcs", "utt", "ias", "aam", "sap", "ly", "szm",
-    "sm", "osm", "ga", "id", "ad", "ads", "api", "cdn",
+    "x", "ix", "td", "dv", "t1", "cj", "ats", "aps", "gpt", "gcs", "utt", "ias", "aam", "sap", "ly", "szm", "sm",
+    "osm", "ga", "id", "ad", "ads", "api", "cdn", "js",
 ];
 
 /// Vendor or owner names that are ordinary words (rule [`Rule::Common`]).
+#[rustfmt::skip]
 const COMMON: &[&str] = &[
-    "segment",
-    "heap",
-    "drift",
-    "amplitude",
-    "plausible",
-    "fathom",
-    "clarity",
-    "crisp",
-    "braze",
-    "drip",
-    "privy",
-    "sumo",
-    "sift",
-    "loom",
-    "twitch",
-    "stripe",
-    "paddle",
-    "affirm",
-    "decibel",
-    "chameleon",
-    "honeybadger",
-    "undertone",
-    "unruly",
-    "conversant",
-    "iterable",
-    "attentive",
-    "ahoy",
-    "umami",
-    "pirsch",
-    "nativo",
-    "kargo",
-    "boomerang",
-    "sentry",
-    "intercom",
-    "glassbox",
-    "ketch",
-    "moat",
-    "grapeshot",
-    "rudder",
-    "urchin",
-    "momentive",
-    "duda",
-    "jetpack",
-    "monotype",
-    "lightspeed",
-    "indeed",
-    "civic",
-    "claritas",
-    "perl",
-    "meta",
-    "snap",
-    "apple",
-    "visa",
-    "amazon",
-    "oracle",
-    "verve",
-    "epsilon",
-    "acuity",
-    "floodlight",
-    "clicky",
-    "soundest",
-    "shop pay",
-    "enhanced conversions",
-    "conversion linker",
-    "performance horizon",
-    "funding choices",
-    "application insights",
-    "azure monitor",
-    "embedded tweets",
-    "optimize 360",
-    "appmeasurement",
-    "episerver",
-    "mediamind",
-    "smartlook",
-    "piwik",
-    "stape",
-    "salesforce",
-    "microsoft",
-    "google",
-    "adobe",
-    "twitter",
-    "facebook",
-    "instagram",
-    "pinterest",
-    "reddit",
-    "quora",
-    "tumblr",
-    "vimeo",
-    "spotify",
-    "mailchimp",
-    "wix",
-    "square",
-    "medallia",
-    "experian",
-    "equifax",
-    "comcast",
-    "intuit",
-    "baidu",
-    "yahoo",
-    "yandex",
-    "cisco",
-    "zoho",
-    "twilio",
-    "sucuri",
-    "roku",
-    "rakuten",
-    "commanders act",
-    "prebid",
-    "kokai",
-    "mux",
+    "segment", "heap", "drift", "amplitude", "plausible", "fathom", "clarity", "crisp", "braze", "drip", "privy",
+    "sumo", "sift", "loom", "twitch", "stripe", "paddle", "affirm", "decibel", "chameleon", "honeybadger",
+    "undertone", "unruly", "conversant", "iterable", "attentive", "ahoy", "umami", "pirsch", "nativo", "kargo",
+    "boomerang", "sentry", "intercom", "glassbox", "ketch", "moat", "grapeshot", "rudder", "urchin", "momentive",
+    "duda", "jetpack", "monotype", "lightspeed", "indeed", "civic", "claritas", "perl", "meta", "snap", "apple",
+    "visa", "amazon", "oracle", "verve", "epsilon", "acuity", "floodlight", "clicky", "soundest", "shop pay",
+    "enhanced conversions", "conversion linker", "performance horizon", "funding choices", "application insights",
+    "commanders act", "mux", "optimize 360", "parsely", "wikipedia", "engage", "insights", "observe", "ask",
+    "amplify", "realize", "feed", "newsroom", "radar", "elements", "checkout", "link", "forms", "sheets", "slides",
+    "drive", "calendar", "photon", "tracks", "compass", "satellite", "smarttag",
 ];
 
 /// Words that make an ordinary-word vendor name a product name when they follow it.
+#[rustfmt::skip]
 const PRODUCT_WORDS: &[&str] = &[
-    "analytics",
-    "pixel",
-    "tag",
-    "tags",
-    "sdk",
-    "api",
-    "cdp",
-    "chat",
-    "messenger",
-    "insights",
-    "tracking",
-    "tracker",
-    "script",
-    "plugin",
-    "widget",
-    "player",
-    "embed",
-    "ads",
-    "advertising",
-    "cookie",
-    "cookies",
-    "inc",
-    "llc",
-    "ltd",
-    "gmbh",
-    "corp",
-    "corporation",
-    "technologies",
-    "software",
-    "platform",
-    "session",
-    "replay",
-    "heatmaps",
-    "recordings",
-    "io",
-    "com",
+    "analytics", "pixel", "tag", "tags", "sdk", "api", "cdp", "chat", "messenger", "insights", "tracking", "tracker",
+    "script", "plugin", "widget", "player", "embed", "ads", "advertising", "cookie", "cookies", "inc", "llc", "ltd",
+    "gmbh", "corp", "corporation", "technologies", "software", "platform", "session", "replay", "heatmaps",
+    "recordings", "io", "com",
 ];
 
-/// Synonyms the signatures may lack: (phrase, signature id).
+/// Synonyms the signatures may lack: (phrase, signature id). Kept only if the id exists.
+#[rustfmt::skip]
 const SYNONYMS: &[(&str, &str)] = &[
-    ("gtag", "google-analytics"),
-    ("GA4", "google-analytics"),
-    ("Universal Analytics", "google-analytics"),
-    ("Google Analytics 4", "google-analytics"),
-    ("Google Signals", "google-analytics"),
-    ("Google DoubleClick", "google-doubleclick"),
-    ("DoubleClick", "google-doubleclick"),
-    ("Google AdSense", "google-adsense"),
-    ("AdSense", "google-adsense"),
-    ("Google AdWords", "google-ads"),
-    ("Google Ads", "google-ads"),
-    ("Google reCAPTCHA", "google-recaptcha"),
-    ("reCAPTCHA", "google-recaptcha"),
-    ("YouTube", "youtube"),
-    ("Google Maps", "google-maps"),
-    ("Google Fonts", "google-fonts"),
-    ("Google Tag Manager", "google-tag-manager"),
-    ("Google Docs", "google-docs"),
-    ("Meta Pixel", "meta-pixel"),
-    ("Facebook Pixel", "meta-pixel"),
-    ("Facebook", "meta-pixel"),
-    ("Instagram", "instagram"),
-    ("LinkedIn Insight Tag", "linkedin-insight"),
-    ("LinkedIn", "linkedin-insight"),
-    ("TikTok Pixel", "tiktok-pixel"),
-    ("Twitter Pixel", "x-ads"),
-    ("Twitter Ads", "x-ads"),
-    ("Twitter", "x-twitter"),
-    ("X (Twitter)", "x-twitter"),
-    ("Bing Ads", "microsoft-advertising"),
-    ("Microsoft Clarity", "microsoft-clarity"),
-    ("Hotjar", "hotjar"),
+    ("gtag", "google-analytics"), ("GA4", "google-analytics"), ("Universal Analytics", "google-analytics"),
+    ("Google Analytics 4", "google-analytics"), ("Google Signals", "google-analytics"),
+    ("Google DoubleClick", "google-doubleclick"), ("DoubleClick", "google-doubleclick"),
+    ("Google AdSense", "google-adsense"), ("AdSense", "google-adsense"), ("Google AdWords", "google-ads"),
+    ("Google Ads", "google-ads"), ("Google reCAPTCHA", "google-recaptcha"), ("reCAPTCHA", "google-recaptcha"),
+    ("YouTube", "youtube"), ("Google Maps", "google-maps"), ("Google Fonts", "google-fonts"),
+    ("Google Tag Manager", "google-tag-manager"), ("Google Docs", "google-docs"), ("Meta Pixel", "meta-pixel"),
+    ("Facebook Pixel", "meta-pixel"), ("Facebook", "meta-pixel"), ("Instagram", "instagram"),
+    ("LinkedIn Insight Tag", "linkedin-insight"), ("LinkedIn", "linkedin-insight"), ("TikTok Pixel", "tiktok-pixel"),
+    ("Twitter Pixel", "x-ads"), ("Twitter Ads", "x-ads"), ("Twitter", "x-twitter"), ("X (Twitter)", "x-twitter"),
+    ("Bing Ads", "microsoft-advertising"), ("Microsoft Clarity", "microsoft-clarity"), ("Hotjar", "hotjar"),
 ];
 
+#[rustfmt::skip]
 const CORPORATE_SUFFIXES: &[&str] = &[
-    "inc.",
-    "inc",
-    "incorporated",
-    "llc",
-    "l.l.c.",
-    "ltd.",
-    "ltd",
-    "limited",
-    "gmbh",
-    "ag",
-    "sa",
-    "s.a.",
-    "sas",
-    "s.a.s.",
-    "se",
-    "plc",
-    "b.v.",
-    "bv",
-    "n.v.",
-    "nv",
-    "a/s",
-    "aps",
-    "ab",
-    "oy",
-    "oü",
-    "co.",
-    "co",
-    "kg",
-    "kgaa",
-    "&",
-    "corporation",
-    "corp.",
-    "corp",
-    "pty",
-    "pte.",
-    "pte",
-    "pvt.",
-    "pvt",
-    "private",
-    "company",
-    "s.r.o.",
-    "s.r.l.",
-    "srl",
-    "ug",
-    "d.o.o.",
-    "uab",
-    "ehf.",
-    "sl",
-    "s.l.",
-    "fz-llc",
-    "llp",
-    "lp",
-    "sp.",
-    "z",
-    "o.o.",
+    "inc.", "inc", "incorporated", "llc", "l.l.c.", "ltd.", "ltd", "limited", "gmbh", "ag", "sa", "s.a.", "sas",
+    "s.a.s.", "se", "plc", "b.v.", "bv", "n.v.", "nv", "a/s", "aps", "ab", "oy", "oü", "co.", "co", "kg", "kgaa",
+    "&", "corporation", "corp.", "corp", "pty", "pte.", "pte", "pvt.", "pvt", "private", "company", "s.r.o.",
+    "s.r.l.", "srl", "ug", "(haftungsbeschränkt)", "d.o.o.", "uab", "ehf.", "sl", "s.l.", "fz-llc", "llp", "lp",
+    "sp.", "z", "o.o.",
 ];
 
 /// `Google LLC` → `Google`; `Amazon.com, Inc.` → `Amazon.com`; `None` for owners that are not
-/// a company name (open-source projects, people).
+/// a company's name (open-source projects, people).
 fn owner_name(owner: &str) -> Option<String> {
     let lower = owner.to_lowercase();
     if lower.contains("open source") || lower.contains("open-source") {
@@ -1075,9 +653,9 @@ fn owner_name(owner: &str) -> Option<String> {
             break;
         }
     }
-    if words.len() == 2
+    if let [_, last] = words.as_slice()
         && matches!(
-            words[1].trim_end_matches(',').to_lowercase().as_str(),
+            last.trim_end_matches(',').to_lowercase().as_str(),
             "group" | "groupe" | "holdings"
         )
     {
@@ -1087,17 +665,50 @@ fn owner_name(owner: &str) -> Option<String> {
     (!name.is_empty()).then_some(name)
 }
 
+/// A vendor's name (and its parts: `Meta Pixel (Facebook)` → `Meta Pixel`, `Facebook`) and
+/// aliases.
+fn vendor_phrases(v: &Vendor) -> Vec<String> {
+    let mut out = vec![v.name.clone()];
+    if let Some((base, rest)) = v.name.split_once(" (") {
+        out.push(base.to_string());
+        let inner = rest.trim_end_matches(')');
+        if !inner.contains(',') {
+            out.push(inner.to_string());
+        }
+    }
+    out.extend(v.aliases.iter().cloned());
+    out
+}
+
+/// The first ASCII-alphanumeric run of a phrase: the key it is looked up by.
+fn first_word(s: &str) -> &str {
+    let end = s.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(s.len());
+    &s[..end]
+}
+
+/// Bit index for the first two bytes of a word.
+fn pair(word: &[u8]) -> usize {
+    usize::from(word.first().copied().unwrap_or(0)) << 8 | usize::from(word.get(1).copied().unwrap_or(0))
+}
+
+/// The vendor dictionary of one signature index.
 struct Dictionary {
     entries: HashMap<String, Entry>,
-    /// Distinct phrase lengths in bytes, longest first.
-    lengths: Vec<usize>,
+    /// First word → phrases starting with it, longest first.
+    by_first: HashMap<String, Vec<String>>,
+    /// Bit set of the first two bytes of every first word: most words are rejected here.
+    pairs: Vec<u64>,
+    /// Phrases that do not start with an ASCII letter or digit (`百度统计`).
+    special: Vec<String>,
 }
 
 impl Dictionary {
     fn build(index: &SignatureIndex) -> Dictionary {
         let mut d = Dictionary {
             entries: HashMap::new(),
-            lengths: Vec::new(),
+            by_first: HashMap::new(),
+            pairs: vec![0; 1024],
+            special: Vec::new(),
         };
         let hand_written = |v: &Vendor| v.source == "built-in" && !v.origin.file.contains("imported/");
         for v in index.vendors().iter().filter(|v| hand_written(v)) {
@@ -1115,12 +726,15 @@ impl Dictionary {
         let mut owners: HashMap<String, (String, Vec<&Vendor>)> = HashMap::new();
         for v in index.vendors() {
             if let Some(owner) = owner_name(&v.owner) {
-                let e = owners
+                owners
                     .entry(owner.to_ascii_lowercase())
-                    .or_insert_with(|| (owner, Vec::new()));
-                e.1.push(v);
+                    .or_insert_with(|| (owner, Vec::new()))
+                    .1
+                    .push(v);
             }
         }
+        let mut owners: Vec<(String, (String, Vec<&Vendor>))> = owners.into_iter().collect();
+        owners.sort_by(|a, b| a.0.cmp(&b.0));
         for (key, (owner, vs)) in &owners {
             let vendor = match vs.as_slice() {
                 [only] if only.name.to_ascii_lowercase() == *key => Some(only.id.as_str()),
@@ -1136,10 +750,22 @@ impl Dictionary {
                 d.add(&phrase, Some(&v.id), 2);
             }
         }
-        let mut lengths: Vec<usize> = d.entries.keys().map(String::len).collect();
-        lengths.sort_unstable_by(|a, b| b.cmp(a));
-        lengths.dedup();
-        d.lengths = lengths;
+        for key in d.entries.keys() {
+            let first = first_word(key);
+            if first.is_empty() {
+                d.special.push(key.clone());
+                continue;
+            }
+            let bit = pair(first.as_bytes());
+            if let Some(w) = d.pairs.get_mut(bit / 64) {
+                *w |= 1 << (bit % 64);
+            }
+            d.by_first.entry(first.to_string()).or_default().push(key.clone());
+        }
+        for list in d.by_first.values_mut() {
+            list.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        }
+        d.special.sort();
         d
     }
 
@@ -1160,43 +786,39 @@ impl Dictionary {
         } else {
             Rule::Plain
         };
-        if self.entries.get(&key).is_some_and(|e| e.rank <= rank) {
-            return;
+        if let Some(e) = self.entries.get_mut(&key) {
+            // Two owners spelled alike name no single vendor.
+            if e.rank == 1 && rank == 1 && e.vendor.as_deref() != vendor {
+                e.vendor = None;
+            }
+            if e.rank <= rank {
+                return;
+            }
         }
-        self.entries.insert(
-            key,
-            Entry {
-                vendor: vendor.map(str::to_string),
-                rule,
-                spelling,
-                rank,
-            },
-        );
+        let entry = Entry {
+            vendor: vendor.map(str::to_string),
+            rule,
+            spelling,
+            rank,
+        };
+        self.entries.insert(key, entry);
+    }
+
+    /// Whether some phrase starts with this word (a cheap test first).
+    fn may_start(&self, word: &str) -> Option<&Vec<String>> {
+        let bit = pair(word.as_bytes());
+        if self
+            .pairs
+            .get(bit / 64)
+            .is_none_or(|w| w & (1 << (bit % 64)) == 0)
+        {
+            return None;
+        }
+        self.by_first.get(word)
     }
 }
 
-/// A vendor's name (and its parts: `Meta Pixel (Facebook)` → `Meta Pixel`, `Facebook`) and aliases.
-fn vendor_phrases(v: &Vendor) -> Vec<String> {
-    let mut out = vec![v.name.clone()];
-    if let Some((base, rest)) = v.name.split_once(" (") {
-        out.push(base.to_string());
-        let inner = rest.trim_end_matches(')');
-        if !inner.contains(',') {
-            out.push(inner.to_string());
-        }
-    }
-    out.extend(v.aliases.iter().cloned());
-    out
-}
-
-/// The vendor dictionary of one signature index and the one regex that finds vendor names,
-/// technology terms, retention periods and negation cues in a single pass.
-struct Scanner {
-    dict: Dictionary,
-    re: Regex,
-}
-
-/// A hash of what the dictionary is built from, to reuse a scanner across calls.
+/// A hash of what the dictionary is built from, to reuse it across calls.
 fn fingerprint(index: &SignatureIndex) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -1215,225 +837,104 @@ fn fingerprint(index: &SignatureIndex) -> u64 {
     h.finish()
 }
 
-static SCANNER: Mutex<Option<(u64, Arc<Scanner>)>> = Mutex::new(None);
+static DICTIONARY: Mutex<Option<(u64, Arc<Dictionary>)>> = Mutex::new(None);
 
-/// The scanner for `index`, built once per signature set.
-fn scanner(index: &SignatureIndex, p: &Patterns) -> Result<Arc<Scanner>, String> {
+/// The dictionary of `index`, built once per signature set.
+fn dictionary(index: &SignatureIndex) -> Arc<Dictionary> {
     let key = fingerprint(index);
-    if let Some((k, sc)) = SCANNER.lock().unwrap_or_else(|e| e.into_inner()).as_ref()
+    if let Some((k, d)) = DICTIONARY.lock().unwrap_or_else(|e| e.into_inner()).as_ref()
         && *k == key
     {
-        return Ok(Arc::clone(sc));
+        return Arc::clone(d);
     }
-    let dict = Dictionary::build(index);
-    let mut phrases: Vec<&str> = dict.entries.keys().map(String::as_str).collect();
-    phrases.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
-    let mut source = String::new();
-    for phrase in phrases {
-        if phrase.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
-            source.push_str(r"(?-u:\b)");
+    let d = Arc::new(Dictionary::build(index));
+    *DICTIONARY.lock().unwrap_or_else(|e| e.into_inner()) = Some((key, Arc::clone(&d)));
+    d
+}
+
+/// Vendor names, owners and synonyms, one entry per vendor (or owner) with its first quote.
+fn find_vendors(doc: &Doc, dict: &Dictionary) -> Vec<DeclaredVendor> {
+    let (text, lower) = (doc.text, doc.lower.as_str());
+    let (lb, tb) = (lower.as_bytes(), text.as_bytes());
+    // (start, end, phrase)
+    let mut hits: Vec<(usize, usize, &str)> = Vec::new();
+    let mut starts = Vec::new();
+    let mut covered = 0;
+    let mut i = 0;
+    while i < lb.len() {
+        if !lb.get(i).is_some_and(u8::is_ascii_alphanumeric) {
+            i += 1;
+            continue;
         }
-        source.push_str(&regex::escape(phrase));
-        source.push('|');
-    }
-    source.push_str(&p.statics_raw);
-    let re = compile_raw(&source).map_err(|e| format!("the vendor dictionary does not compile: {e}"))?;
-    let sc = Arc::new(Scanner { dict, re });
-    *SCANNER.lock().unwrap_or_else(|e| e.into_inner()) = Some((key, Arc::clone(&sc)));
-    Ok(sc)
-}
-
-/// What the single pass finds.
-#[derive(Default)]
-struct Found {
-    vendors: Vec<DeclaredVendor>,
-    vendor_keys: HashSet<String>,
-    /// (technology, start, end), at most one per technology and sentence.
-    tech_hits: Vec<(&'static str, usize, usize)>,
-    tech_seen: HashSet<(&'static str, usize)>,
-    retention: Vec<(usize, RetentionStatement)>,
-    negs: Vec<Neg>,
-    neg_seen: HashSet<(usize, &'static str)>,
-}
-
-impl Found {
-    fn tech(&mut self, doc: &Doc, tech: &'static str, start: usize, end: usize) {
-        if self.tech_seen.insert((tech, doc.sentence_index(start))) {
-            self.tech_hits.push((tech, start, end));
-        }
-    }
-}
-
-thread_local! { static PROF: std::cell::RefCell<[(usize, std::time::Duration); 4]> = Default::default(); }
-fn scan(doc: &Doc, p: &Patterns, sc: &Scanner, cookies: &[(usize, usize, String)]) -> Found {
-    let lower = doc.lower.as_str();
-    let mut f = Found::default();
-    let mut kinds: HashMap<&str, Option<&'static str>> = HashMap::new();
-    // Positions inside a word where the case changes from lower to upper ("hereGoogle",
-    // "logKeep" in scraped text): the scanner's word boundaries do not see them.
-    let bytes = doc.text.as_bytes();
-    let junctions: Vec<usize> = (1..bytes.len())
-        .filter(|&i| {
-            bytes.get(i).is_some_and(u8::is_ascii_uppercase)
-                && bytes.get(i - 1).is_some_and(u8::is_ascii_lowercase)
-        })
-        .collect();
-    let mut next_junction = 0;
-    let mut pos = 0;
-    while pos < lower.len() {
-        let found = sc.re.find_at(lower, pos);
-        let next_start = found.as_ref().map_or(lower.len(), regex::Match::start);
-        // Junctions before the next match, tried in text order.
-        let mut moved = false;
-        while let Some(&j) = junctions.get(next_junction) {
-            if j >= next_start {
-                break;
+        // A word, and the case changes inside it ("hereGoogle").
+        starts.clear();
+        starts.push(i);
+        let run_start = i;
+        i += 1;
+        while lb.get(i).is_some_and(u8::is_ascii_alphanumeric) {
+            if tb.get(i).is_some_and(u8::is_ascii_uppercase)
+                && tb.get(i - 1).is_some_and(u8::is_ascii_lowercase)
+            {
+                starts.push(i);
             }
-            next_junction += 1;
-            if j < pos {
+            i += 1;
+        }
+        for &s in &starts {
+            if s < covered || (s == run_start && !left_ok(text, s)) {
                 continue;
             }
-            let limit = ceil_char(lower, (j + 300).min(lower.len()));
-            // A slice starting here: the scanner's `\b` holds at its start.
-            if let Some(m) = sc.re.find(&lower[j..limit]).filter(|m| m.start() == 0)
-                && let Some(end) = handle(doc, p, sc, cookies, &mut kinds, &mut f, j, j + m.end())
+            if let Some(end) = dict
+                .may_start(&lower[s..i])
+                .and_then(|list| vendor_at(doc, dict, list, s))
             {
-                pos = end;
-                moved = true;
-                break;
+                hits.push((s, end, &lower[s..end]));
+                covered = end;
             }
         }
-        if moved {
-            continue;
-        }
-        let Some(m) = found else { break };
-        let start = m.start();
-        let t0 = std::time::Instant::now();
-        let k = if sc.dict.entries.contains_key(&lower[start..m.end()]) {
-            0
-        } else if tech_kind(p, &mut kinds, &lower[start..m.end()]).is_some() {
-            1
-        } else if parse_period(&lower[start..m.end()]).is_some() {
-            2
-        } else {
-            3
-        };
-        pos = handle(doc, p, sc, cookies, &mut kinds, &mut f, start, m.end())
-            .unwrap_or_else(|| start + next_char_len(lower, start));
-        PROF.with(|p| {
-            let mut p = p.borrow_mut();
-            p[k].0 += 1;
-            p[k].1 += t0.elapsed();
-        });
     }
-    f
-}
-
-/// Handles what the scanner matched at `start..end`; returns where to go on, or `None` when
-/// nothing was accepted there.
-#[allow(clippy::too_many_arguments)]
-fn handle<'d>(
-    doc: &'d Doc,
-    p: &Patterns,
-    sc: &Scanner,
-    cookies: &[(usize, usize, String)],
-    kinds: &mut HashMap<&'d str, Option<&'static str>>,
-    f: &mut Found,
-    start: usize,
-    mut end: usize,
-) -> Option<usize> {
-    let lower = doc.lower.as_str();
-    if sc.dict.entries.contains_key(&lower[start..end]) {
-        if let Some(vend) = try_vendor(doc, sc, start, end, f) {
-            // Technology terms inside a product name ("Datadog Session Replay").
-            for (a, b) in bounded_matches(&p.tech_only, lower, doc.text, start, vend) {
-                if let Some(tech) = tech_kind(p, kinds, &lower[a..b]) {
-                    f.tech(doc, tech, a, b);
-                }
+    for phrase in &dict.special {
+        for (s, _) in lower.match_indices(phrase.as_str()) {
+            let list = std::slice::from_ref(phrase);
+            if left_ok(text, s)
+                && let Some(end) = vendor_at(doc, dict, list, s)
+            {
+                hits.push((s, end, &lower[s..end]));
             }
-            return Some(vend);
         }
-        if !left_ok(doc.text, start) {
-            return None;
-        }
-        // Not a vendor here: whatever else starts at this position.
-        let limit = ceil_char(lower, (start + 300).min(lower.len()));
-        end = start
-            + p.statics_re
-                .find(&lower[start..limit])
-                .filter(|x| x.start() == 0)?
-                .end();
     }
-    let hit = &lower[start..end];
-    if let Some(tech) = tech_kind(p, kinds, hit) {
-        if !(left_ok(doc.text, start) && right_ok(doc.text, end)) {
-            return None;
-        }
-        f.tech(doc, tech, start, end);
-        Some(end)
-    } else if let Some((amount, unit)) = parse_period(hit) {
-        let r = retention_at(doc, hit, amount, unit, start, end, cookies)?;
-        f.retention.push((start, r));
-        Some(end)
-    } else if let Some(kind) = cue_kind(hit) {
-        negation_at(doc, kind, start, end, f);
-        Some(end)
-    } else {
-        None
-    }
-}
-
-/// Which technology a term names (cached per spelling).
-fn tech_kind<'h>(
-    p: &Patterns,
-    kinds: &mut HashMap<&'h str, Option<&'static str>>,
-    hit: &'h str,
-) -> Option<&'static str> {
-    *kinds
-        .entry(hit)
-        .or_insert_with(|| p.techs.iter().find(|(_, re)| re.is_match(hit)).map(|(t, _)| *t))
-}
-
-/// The longest acceptable vendor name starting at `start` (the regex found one ending at
-/// `end`); records it and returns its end.
-fn try_vendor(doc: &Doc, sc: &Scanner, start: usize, end: usize, f: &mut Found) -> Option<usize> {
-    let (text, lower) = (doc.text, doc.lower.as_str());
-    if !left_ok(text, start) {
-        return None;
-    }
-    let candidates = std::iter::once(end).chain(
-        sc.dict
-            .lengths
-            .iter()
-            .filter(|&&l| start + l < end)
-            .map(|&l| start + l),
-    );
-    for end in candidates {
-        if !lower.is_char_boundary(end) {
-            continue;
-        }
-        let Some(entry) = sc.dict.entries.get(&lower[start..end]) else {
+    hits.sort_by_key(|h| h.0);
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for (start, end, phrase) in hits {
+        let Some(entry) = dict.entries.get(phrase) else {
             continue;
         };
-        if !right_ok(text, end) || !accepted(doc, entry, start, end) {
-            continue;
-        }
         let name = &text[start..end];
         let key = match &entry.vendor {
             Some(id) => id.clone(),
             None => format!("owner:{}", name.to_ascii_lowercase()),
         };
-        if f.vendor_keys.insert(key) {
-            f.vendors.push(DeclaredVendor {
+        if seen.insert(key) {
+            out.push(DeclaredVendor {
                 name: name.to_string(),
                 vendor: entry.vendor.clone(),
                 source: 0,
                 quote: Some(doc.quote(start, end)),
             });
         }
-        return Some(end);
     }
-    None
+    out
+}
+
+/// The end of the longest acceptable phrase of `list` starting at `start`.
+fn vendor_at(doc: &Doc, dict: &Dictionary, list: &[String], start: usize) -> Option<usize> {
+    let rest = &doc.lower[start..];
+    list.iter().find_map(|phrase| {
+        let end = start + phrase.len();
+        let entry = dict.entries.get(phrase)?;
+        (rest.starts_with(phrase.as_str()) && right_ok(doc.text, end) && accepted(doc, entry, start, end))
+            .then_some(end)
+    })
 }
 
 /// Whether the dictionary hit `start..end` satisfies its entry's rule.
@@ -1473,71 +974,16 @@ fn accepted(doc: &Doc, entry: &Entry, start: usize, end: usize) -> bool {
 
 struct Cookies {
     items: Vec<DeclaredItem>,
-    /// Every accepted mention: (start, end, name).
+    /// Every accepted mention, sorted by start: (start, end, name).
     mentions: Vec<(usize, usize, String)>,
 }
 
+#[rustfmt::skip]
 const NOT_NAMES: &[&str] = &[
-    "a",
-    "an",
-    "the",
-    "and",
-    "or",
-    "which",
-    "that",
-    "this",
-    "these",
-    "those",
-    "is",
-    "are",
-    "was",
-    "be",
-    "by",
-    "for",
-    "with",
-    "to",
-    "from",
-    "in",
-    "on",
-    "of",
-    "as",
-    "it",
-    "its",
-    "we",
-    "us",
-    "our",
-    "you",
-    "your",
-    "session",
-    "persistent",
-    "first-party",
-    "third-party",
-    "cookie",
-    "cookies",
-    "such",
-    "e.g",
-    "i.e",
-    "etc",
-    "der",
-    "die",
-    "das",
-    "le",
-    "la",
-    "les",
-    "el",
-    "los",
-    "las",
-    "il",
-    "de",
-    "du",
-    "des",
-    "und",
-    "et",
-    "y",
-    "e",
-    "en",
-    "un",
-    "une",
+    "a", "an", "the", "and", "or", "which", "that", "this", "these", "those", "is", "are", "was", "be", "by", "for",
+    "with", "to", "from", "in", "on", "of", "as", "it", "its", "we", "us", "our", "you", "your", "session",
+    "persistent", "first-party", "third-party", "cookie", "cookies", "such", "e.g", "i.e", "etc", "der", "die",
+    "das", "le", "la", "les", "el", "los", "las", "il", "de", "du", "des", "und", "et", "y", "e", "en", "un", "une",
 ];
 
 /// Opening and closing quote characters around a quoted name.
@@ -1554,14 +1000,13 @@ fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'#' | b'$')
 }
 
-/// Tokens that may be cookie names: runs of `[A-Za-z0-9_.#$-]` (plus a trailing `*`) that hold
-/// an `_` or an upper-case letter, or stand in quotes. A byte loop: cheap on any input.
+/// Tokens that may be cookie names: runs of `[A-Za-z0-9_.#$-]` (plus a trailing `*`) with an
+/// underscore, mixed case or only capitals (`_ga`, `CookieConsent`, `IDE`), or in quotes.
 fn code_tokens(text: &str) -> Vec<(usize, usize)> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
+    while let Some(&b) = bytes.get(i) {
         if !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'#' | b'$')) {
             i += 1;
             continue;
@@ -1579,22 +1024,21 @@ fn code_tokens(text: &str) -> Vec<(usize, usize)> {
             not_caps |= !(b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
             i += 1;
         }
-        // `_ga`, `CookieConsent`, `IDE`: an underscore, mixed case or capitals.
-        let caps = first_upper && !not_caps && (3..=20).contains(&(i - start));
-        let interesting = underscore || upper_after_first && lower || caps;
         if bytes.get(i) == Some(&b'*') {
             i += 1;
         }
-        let quote_before = start > 0
-            && match bytes[start - 1] {
-                b'"' | b'\'' | b'`' => true,
-                b if b >= 0x80 => matches!(
+        let caps = first_upper && !not_caps && (3..=21).contains(&(i - start));
+        let quote_before = match start.checked_sub(1).and_then(|j| bytes.get(j)) {
+            Some(b'"' | b'\'' | b'`') => true,
+            Some(&b) if b >= 0x80 => {
+                matches!(
                     text[..start].chars().next_back(),
                     Some('“' | '‘' | '„' | '«' | '‚' | '「')
-                ),
-                _ => false,
-            };
-        if interesting || quote_before {
+                )
+            }
+            _ => false,
+        };
+        if underscore || upper_after_first && lower || caps || quote_before {
             out.push((start, i));
         }
     }
@@ -1611,7 +1055,8 @@ fn purpose_category(p: Purpose) -> DeclaredCategory {
     }
 }
 
-/// Looks a token up: the category of the first acceptable signature, if any.
+/// Looks a token up: the category of the first signature that may apply. A generic name (a
+/// signature scoped to its vendor's own domains) applies only when `generic_ok`.
 fn lookup(
     index: &SignatureIndex,
     token: &str,
@@ -1622,13 +1067,11 @@ fn lookup(
     let found = match cache.get(token) {
         Some(v) => *v,
         None => {
-            if *budget == 0 {
-                return None;
-            }
-            *budget -= 1;
+            *budget = budget.checked_sub(1)?;
             let all = index.match_cookie_all(token);
-            let any = all.iter().find(|m| m.signature.scope == Scope::Any);
-            let v = any
+            let v = all
+                .iter()
+                .find(|m| m.signature.scope == Scope::Any)
                 .map(|m| (purpose_category(m.signature.purpose), true))
                 .or_else(|| {
                     all.first()
@@ -1646,61 +1089,55 @@ fn lookup(
 }
 
 fn find_cookies(doc: &Doc, p: &Patterns, index: &SignatureIndex, problems: &mut Vec<String>) -> Cookies {
-    let text = doc.text;
+    let (text, lower) = (doc.text, doc.lower.as_str());
     let mut items: Vec<DeclaredItem> = Vec::new();
-    let mut by_name: HashMap<String, usize> = HashMap::new();
+    let mut names: HashSet<String> = HashSet::new();
     let mut mentions = Vec::new();
     let mut cache = HashMap::new();
     let mut budget = MAX_COOKIE_LOOKUPS;
     let mut add = |name: &str, cat: DeclaredCategory, start: usize, items: &mut Vec<DeclaredItem>| {
         mentions.push((start, start + name.len(), name.to_string()));
-        if by_name.contains_key(name) {
-            return;
+        if names.insert(name.to_string()) {
+            items.push(DeclaredItem {
+                name: name.to_string(),
+                kind: ItemKind::Cookie,
+                provider: None,
+                category: cat,
+                category_label: None,
+                purpose: None,
+                expiry_text: None,
+                expiry_secs: None,
+                session: None,
+                count: 1,
+                source: 0,
+                location: Some("text".to_string()),
+            });
         }
-        by_name.insert(name.to_string(), items.len());
-        items.push(DeclaredItem {
-            name: name.to_string(),
-            kind: ItemKind::Cookie,
-            provider: None,
-            category: cat,
-            category_label: None,
-            purpose: None,
-            expiry_text: None,
-            expiry_secs: None,
-            session: None,
-            count: 1,
-            source: 0,
-            location: Some("text".to_string()),
-        });
     };
 
     // Names listed after "cookie(s) named/called …".
     let mut listed: HashSet<usize> = HashSet::new();
-    for (at, _) in doc.lower.match_indices("cookie") {
-        let window = &doc.lower[at..ceil_char(&doc.lower, (at + 60).min(doc.lower.len()))];
-        let Some(m) = p.named_list.find(window) else {
+    for (at, _) in lower.match_indices("cookie") {
+        let window = &lower[at..ceil_char(lower, at + 60)];
+        let Some(m) = p.named_list.find(window).filter(|_| left_ok(text, at)) else {
             continue;
         };
-        if !left_ok(text, at) {
-            continue;
-        }
         let mut pos = at + m.end();
         for _ in 0..20 {
             let rest = &text[pos..];
-            let skip = rest.len()
+            let tstart = pos + rest.len()
                 - rest
                     .trim_start_matches([' ', '"', '\'', '`', '“', '‘', '„', '«'])
                     .len();
-            let tstart = pos + skip;
             let Some(tm) = p
                 .cookie_token
-                .find_at(text, tstart)
-                .filter(|t| t.start() == tstart)
+                .find_at(&text[..ceil_char(text, tstart + 80)], tstart)
             else {
                 break;
             };
             let token = tm.as_str().trim_end_matches(['.', '-']);
-            if token.is_empty()
+            if tm.start() != tstart
+                || token.is_empty()
                 || token.len() > 64
                 || NOT_NAMES.contains(&token.to_ascii_lowercase().as_str())
             {
@@ -1712,12 +1149,11 @@ fn find_cookies(doc: &Doc, p: &Patterns, index: &SignatureIndex, problems: &mut 
             add(token, cat, tstart, &mut items);
             pos = tstart + token.len();
             let rest = &text[pos..];
-            let rest_l = &doc.lower[pos..];
             let sep = rest.len()
                 - rest
                     .trim_start_matches(['"', '\'', '`', '”', '’', '»', ')'])
                     .len();
-            let after = &rest_l[sep..];
+            let after = &lower[pos + sep..];
             let next = [
                 ", and ", ", or ", ", ", " and ", " or ", " und ", " et ", " y ", " e ", " en ", " i ",
                 " / ", "/",
@@ -1739,26 +1175,21 @@ fn find_cookies(doc: &Doc, p: &Patterns, index: &SignatureIndex, problems: &mut 
         }
         let token = text[start..raw_end].trim_end_matches(['.', '-']);
         let end = start + token.len();
-        if token.len() < 2 || token.len() > 64 || !token.chars().any(|c| c.is_ascii_alphabetic()) {
+        if token.len() < 2 || token.len() > 64 || !token.bytes().any(|c| c.is_ascii_alphabetic()) {
             continue;
         }
         let is_quoted = quoted(text, start, end);
         let underscore = token.contains('_');
-        let first_upper = token.chars().next().is_some_and(|c| c.is_ascii_uppercase());
-        let mixed = token.chars().skip(1).any(|c| c.is_ascii_uppercase())
-            && token.chars().any(|c| c.is_ascii_lowercase());
-        let caps = token.len() >= 3
-            && token.len() <= 20
+        let mixed = token.bytes().skip(1).any(|c| c.is_ascii_uppercase())
+            && token.bytes().any(|c| c.is_ascii_lowercase());
+        let caps = (3..=20).contains(&token.len())
+            && token.bytes().next().is_some_and(|c| c.is_ascii_uppercase())
             && token
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-            && first_upper;
-        if !(underscore || mixed || caps || is_quoted && token.len() >= 3) {
-            continue;
-        }
-        if is_quoted
-            && !(underscore || mixed || caps)
-            && NOT_NAMES.contains(&token.to_ascii_lowercase().as_str())
+                .bytes()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        let code_like = underscore || mixed || caps;
+        if !code_like
+            && !(is_quoted && token.len() >= 3 && !NOT_NAMES.contains(&token.to_ascii_lowercase().as_str()))
         {
             continue;
         }
@@ -1766,34 +1197,31 @@ fn find_cookies(doc: &Doc, p: &Patterns, index: &SignatureIndex, problems: &mut 
         // quoted in a sentence about cookies.
         let generic_ok = is_quoted && {
             let (s, e) = doc.sentence_at(start);
-            doc.lower[s..e].contains("cookie")
+            lower[s..e].contains("cookie")
         };
-        if budget == 0 {
+        if budget == 0 && !cache.contains_key(token) {
             capped = true;
-            break;
+            continue;
         }
         if let Some(cat) = lookup(index, token, generic_ok, &mut cache, &mut budget) {
             add(token, cat, start, &mut items);
         }
     }
-    if capped || budget == 0 {
+    if capped {
         problems.push(format!(
             "more than {MAX_COOKIE_LOOKUPS} distinct cookie-like tokens; the rest were not looked up"
         ));
     }
 
-    // "_ ga" (a name split by machine translation or text extraction): only exact names.
+    // "_ ga": a name split by machine translation or text extraction; exact names only.
     let bytes = text.as_bytes();
-    let mut i = 0;
-    while let Some(off) = text[i..].find("_ ") {
-        let at = i + off;
-        i = at + 2;
+    for (at, _) in text.match_indices("_ ") {
         let word: String = text[at + 2..]
             .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
+            .take_while(char::is_ascii_alphanumeric)
             .take(30)
             .collect();
-        if word.len() < 2 || at > 0 && bytes.get(at - 1) == Some(&b'_') {
+        if word.len() < 2 || at.checked_sub(1).and_then(|j| bytes.get(j)) == Some(&b'_') {
             continue;
         }
         let name = format!("_{word}");
@@ -1804,11 +1232,88 @@ fn find_cookies(doc: &Doc, p: &Patterns, index: &SignatureIndex, problems: &mut 
         if let Some(m) = exact {
             add(&name, purpose_category(m.signature.purpose), at, &mut items);
         }
-        if i >= text.len() {
-            break;
+    }
+    mentions.sort_by_key(|m| m.0);
+    Cookies { items, mentions }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The regex pass: technologies, retention periods, negation cues.
+
+/// What the regex pass finds.
+#[derive(Default)]
+struct Found {
+    /// (technology, start, end), at most one per technology and sentence.
+    tech_hits: Vec<(&'static str, usize, usize)>,
+    tech_seen: HashSet<(&'static str, usize)>,
+    retention: Vec<(usize, RetentionStatement)>,
+    negs: Vec<Neg>,
+    neg_seen: HashSet<(usize, &'static str)>,
+}
+
+impl Found {
+    fn tech(&mut self, doc: &Doc, tech: &'static str, start: usize, end: usize) {
+        if self.tech_seen.insert((tech, doc.sentence_index(start))) {
+            self.tech_hits.push((tech, start, end));
         }
     }
-    Cookies { items, mentions }
+}
+
+struct Neg {
+    pos: usize,
+    sentence: usize,
+    denies: &'static str,
+    quote: String,
+}
+
+fn scan(doc: &Doc, p: &Patterns, cookies: &[(usize, usize, String)], f: &mut Found) {
+    let lower = doc.lower.as_str();
+    let mut kinds: HashMap<&str, Option<&'static str>> = HashMap::new();
+    for m in p.scanner.find_iter(lower) {
+        handle(doc, p, cookies, &mut kinds, f, m.start(), m.end());
+    }
+    // Word starts the regex's ASCII `\b` does not see: a case change inside a word
+    // ("analyzeServer log"). A slice starting there puts a boundary at its start.
+    let bytes = doc.text.as_bytes();
+    let junctions = (1..bytes.len())
+        .filter(|&i| {
+            bytes.get(i).is_some_and(u8::is_ascii_uppercase)
+                && bytes.get(i - 1).is_some_and(u8::is_ascii_lowercase)
+        })
+        .take(MAX_JUNCTIONS);
+    for j in junctions {
+        let window = &lower[j..ceil_char(lower, j + 200)];
+        if let Some(m) = p.scanner.find(window).filter(|m| m.start() == 0) {
+            handle(doc, p, cookies, &mut kinds, f, j, j + m.end());
+        }
+    }
+}
+
+/// Handles one hit of the regex pass.
+fn handle<'d>(
+    doc: &'d Doc,
+    p: &Patterns,
+    cookies: &[(usize, usize, String)],
+    kinds: &mut HashMap<&'d str, Option<&'static str>>,
+    f: &mut Found,
+    start: usize,
+    end: usize,
+) {
+    let hit = &doc.lower[start..end];
+    let tech = *kinds
+        .entry(hit)
+        .or_insert_with(|| p.techs.iter().find(|(_, re)| re.is_match(hit)).map(|(t, _)| *t));
+    if let Some(tech) = tech {
+        if left_ok(doc.text, start) && right_ok(doc.text, end) {
+            f.tech(doc, tech, start, end);
+        }
+    } else if let Some((amount, unit)) = parse_period(hit) {
+        if let Some(r) = retention_at(doc, hit, amount, unit, start, end, cookies) {
+            f.retention.push((start, r));
+        }
+    } else if let Some(kind) = cue_kind(hit) {
+        negation_at(doc, kind, start, end, f);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1853,8 +1358,8 @@ fn cased_terms(doc: &Doc, f: &mut Found) {
         for (i, _) in doc.text.match_indices(term) {
             let end = i + term.len();
             let before = i.checked_sub(1).and_then(|j| bytes.get(j));
-            if before.is_some_and(|b| b.is_ascii_alphanumeric())
-                || bytes.get(end).is_some_and(|b| b.is_ascii_alphanumeric())
+            if before.is_some_and(u8::is_ascii_alphanumeric)
+                || bytes.get(end).is_some_and(u8::is_ascii_alphanumeric)
             {
                 continue;
             }
@@ -1867,275 +1372,60 @@ fn cased_terms(doc: &Doc, f: &mut Found) {
 // Retention.
 
 /// Words that make a sentence about keeping or deleting things (lower-case stems).
+#[rustfmt::skip]
 const RETENTION_WORDS: &[&str] = &[
-    "retain",
-    "retention",
-    "keep",
-    "kept",
-    "store",
-    "stored",
-    "storage",
-    "storing",
-    "delete",
-    "deleted",
-    "deletion",
-    "erase",
-    "erased",
-    "expire",
-    "expiry",
-    "expiration",
-    "expires",
-    "lifetime",
-    "lifespan",
-    "life span",
-    "persist",
-    "remain",
-    "valid for",
-    "duration",
-    "anonymi",
-    "purge",
-    "archive",
-    "hold",
-    "held",
-    "save",
-    "saved",
-    "destroy",
-    "speicher",
-    "aufbewahr",
-    "lösch",
-    "gelöscht",
-    "laufzeit",
-    "ablauf",
-    "gültig",
-    "conserv",
-    "supprim",
-    "effac",
-    "expir",
-    "durée",
-    "almacen",
-    "elimin",
-    "borra",
-    "caduc",
-    "duración",
-    "guard",
-    "memorizz",
-    "cancell",
-    "scad",
-    "durata",
-    "bewaar",
-    "opgeslagen",
-    "verwijder",
-    "verloop",
-    "looptijd",
-    "przechowyw",
-    "usuw",
-    "usunię",
-    "wygas",
-    "ważn",
-    "armazen",
-    "exclu",
-    "duração",
-    "mantid",
-    "保存",
-    "保留",
-    "存储",
-    "删除",
-    "期限",
-    "有效期",
-    "留存",
+    "retain", "retention", "keep", "kept", "store", "stored", "storage", "storing", "delete", "deleted", "deletion",
+    "erase", "erased", "expire", "expiry", "expiration", "expires", "lifetime", "lifespan", "life span", "persist",
+    "remain", "valid for", "duration", "anonymi", "purge", "archive", "hold", "held", "save", "saved", "destroy",
+    "speicher", "aufbewahr", "lösch", "gelöscht", "laufzeit", "ablauf", "gültig", "conserv", "supprim", "effac",
+    "expir", "durée", "almacen", "elimin", "borra", "caduc", "duración", "guard", "memorizz", "cancell", "scad",
+    "durata", "bewaar", "opgeslagen", "verwijder", "verloop", "looptijd", "przechowyw", "usuw", "usunię", "wygas",
+    "ważn", "armazen", "exclu", "duração", "mantid", "保存", "保留", "存储", "删除", "期限", "有效期", "留存",
 ];
 
-/// Known subjects of a retention sentence, longest first where they overlap.
+/// Known subjects of a retention sentence.
+#[rustfmt::skip]
 const SUBJECTS: &[&str] = &[
-    "web server logs",
-    "server log files",
-    "server logfiles",
-    "server logs",
-    "server log",
-    "access logs",
-    "log files",
-    "logfiles",
-    "log file",
-    "log data",
-    "log information",
-    "logs",
-    "ip addresses",
-    "ip address",
-    "your personal data",
-    "your personal information",
-    "personal data",
-    "personal information",
-    "your data",
-    "your information",
-    "account data",
-    "account information",
-    "usage data",
-    "analytics data",
-    "session recordings",
-    "recordings",
-    "cookies",
-    "cookie",
-    "backups",
-    "records",
-    "messages",
-    "data",
-    "information",
-    // German, French, Spanish, Italian, Dutch, Polish, Portuguese, Chinese
-    "server-logfiles",
-    "log-dateien",
-    "protokolldaten",
-    "ip-adressen",
-    "ip-adresse",
-    "personenbezogenen daten",
-    "personenbezogene daten",
-    "ihre daten",
-    "daten",
-    "fichiers journaux",
-    "journaux",
-    "données personnelles",
-    "données à caractère personnel",
-    "vos données",
-    "données",
-    "adresse ip",
-    "datos personales",
-    "sus datos",
-    "datos",
-    "registros",
-    "dirección ip",
-    "dati personali",
-    "dati",
-    "indirizzo ip",
-    "persoonsgegevens",
-    "gegevens",
-    "logbestanden",
-    "dane osobowe",
-    "dane",
-    "logi",
-    "dados pessoais",
-    "dados",
-    "服务器日志",
-    "日志",
-    "个人信息",
-    "数据",
+    "web server logs", "server log files", "server logfiles", "server logs", "server log", "access logs",
+    "log files", "logfiles", "log file", "log data", "log information", "logs", "ip addresses", "ip address",
+    "your personal data", "your personal information", "personal data", "personal information", "your data",
+    "your information", "account data", "account information", "usage data", "analytics data",
+    "session recordings", "recordings", "cookies", "cookie", "backups", "records", "messages", "data", "information",
+    "server-logfiles", "log-dateien", "protokolldaten", "ip-adressen", "ip-adresse", "personenbezogenen daten",
+    "personenbezogene daten", "ihre daten", "daten", "fichiers journaux", "journaux", "données personnelles",
+    "données à caractère personnel", "vos données", "données", "adresse ip", "datos personales", "sus datos",
+    "datos", "registros", "dirección ip", "dati personali", "dati", "indirizzo ip", "persoonsgegevens", "gegevens",
+    "logbestanden", "dane osobowe", "dane", "logi", "dados pessoais", "dados", "服务器日志", "日志", "个人信息", "数据",
 ];
 
-fn find_subject(doc: &Doc, start: usize, end: usize, cookies: &[(usize, usize, String)]) -> String {
-    let (s, e) = doc.sentence_at(start);
-    let from = floor_char(&doc.lower, start.saturating_sub(300).max(s));
-    let to = ceil_char(&doc.lower, (end + 200).min(e.max(end)));
-    let lower = &doc.lower;
-    // (end, length, subject)
-    let mut before: Option<(usize, usize, String)> = None;
-    let mut after: Option<(usize, usize, String)> = None;
-    for subject in SUBJECTS {
-        let sub = subject.to_string();
-        for (i, _) in lower[from..to].match_indices(subject) {
-            let a = from + i;
-            let b = a + subject.len();
-            if !left_ok(doc.text, a) || !right_ok(doc.text, b) {
-                continue;
-            }
-            if b <= start {
-                if before.as_ref().is_none_or(|x| (b, subject.len()) > (x.0, x.1)) {
-                    before = Some((b, subject.len(), sub.clone()));
-                }
-            } else if a >= end && after.as_ref().is_none_or(|x| a < x.0) {
-                after = Some((a, subject.len(), sub.clone()));
-            }
-        }
-    }
-    let cookie_before = cookies
-        .iter()
-        .filter(|(a, b, _)| *a >= s && *b <= start)
-        .max_by_key(|(_, b, _)| *b);
-    match (before, cookie_before) {
-        (Some((b, _, sub)), Some((_, cb, name))) => {
-            if *cb >= b || sub.starts_with("cookie") {
-                name.clone()
-            } else {
-                sub
-            }
-        }
-        (None, Some((_, _, name))) => name.clone(),
-        (Some((_, _, sub)), None) => sub,
-        (None, None) => after.map_or_else(|| "unspecified".to_string(), |x| x.2),
-    }
-}
-
-fn floor_char(s: &str, mut i: usize) -> usize {
-    while i > 0 && !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
-fn ceil_char(s: &str, mut i: usize) -> usize {
-    while i < s.len() && !s.is_char_boundary(i) {
-        i += 1;
-    }
-    i.min(s.len())
-}
-
-/// Words before a period that make it an age, a look-back or a notice period.
+/// Words before a period that make it an age, a look-back or a recurrence.
+#[rustfmt::skip]
 const NOT_RETENTION_BEFORE: &[&str] = &[
-    "age of",
-    "aged",
-    "under",
-    "last",
-    "past",
-    "previous",
-    "preceding",
-    "over the",
-    "every",
-    "each",
-    "per",
-];
-const NOT_RETENTION_AFTER: &[&str] = &[
-    " old",
-    " of age",
-    " ago",
-    " of experience",
-    " of operation",
-    " in advance",
-    " prior",
-    " notice",
-    "'s notice",
-    "’s notice",
-    " alt",
-    " jünger",
-    " älter",
-];
-/// Words one of which must come right before "a"/"an" used as a number ("for a year").
-const ARTICLE_LEADS: &[&str] = &[
-    "for",
-    "of",
-    "after",
-    "than",
-    "to",
-    "within",
-    "about",
-    "approximately",
-    "least",
-    "most",
-    "up",
-    "over",
-    "half",
-    "only",
-    "just",
-    "maximum",
-    "max",
+    "age of", "aged", "under", "last", "past", "previous", "preceding", "over the", "every", "each", "per",
 ];
 
-/// Splits a period the scanner found into its amount and its unit's length in seconds:
-/// `6 months`, `24-hour`, `twenty-four hours`, `half a year`, `1,5 Jahre`.
+/// Words after a period that make it an age, a look-back or a notice period.
+#[rustfmt::skip]
+const NOT_RETENTION_AFTER: &[&str] = &[
+    " old", " of age", " ago", " of experience", " of operation", " in advance", " prior", " notice", "'s notice",
+    "’s notice", " alt", " jünger", " älter",
+];
+
+/// Words one of which must come right before "a"/"an" used as a number ("for a year").
+#[rustfmt::skip]
+const ARTICLE_LEADS: &[&str] = &[
+    "for", "of", "after", "than", "to", "within", "about", "approximately", "least", "most", "up", "over", "half",
+    "only", "just", "maximum", "max",
+];
+
+/// Splits a period into its amount and its unit's length in seconds: `6 months`, `24-hour`,
+/// `twenty-four hours`, `half a year`, `1,5 Jahre`.
 fn parse_period(hit: &str) -> Option<(f64, u64)> {
-    let split = hit.rfind(|c: char| c.is_whitespace() || c == '-');
-    let (number, unit) = match hit.find(|c: char| !c.is_ascii_digit() && c != '.' && c != ',') {
-        Some(i) if i > 0 && hit.as_bytes().first().is_some_and(u8::is_ascii_digit) => (&hit[..i], &hit[i..]),
-        _ => {
-            let i = split?;
-            (&hit[..i], &hit[i..])
-        }
+    let (number, unit) = if hit.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+        let i = hit.find(|c: char| !c.is_ascii_digit() && c != '.' && c != ',')?;
+        hit.split_at(i)
+    } else {
+        hit.split_at(hit.rfind(|c: char| c.is_whitespace() || c == '-')?)
     };
     let number = number.trim_matches(|c: char| c.is_whitespace() || c == '-');
     let unit = unit.trim_matches(|c: char| c.is_whitespace() || c == '-');
@@ -2148,7 +1438,14 @@ fn parse_period(hit: &str) -> Option<(f64, u64)> {
     Some((amount, secs))
 }
 
-/// A retention statement for the period `hit` the scanner found at `start..end`.
+fn word_number(w: &str) -> Option<f64> {
+    if let Some((tens, ones)) = w.split_once('-') {
+        return Some(word_number(tens)? + word_number(ones)?);
+    }
+    NUMBER_WORDS.iter().find(|(n, _)| *n == w).map(|(_, v)| *v)
+}
+
+/// A retention statement for the period `hit` found at `start..end`.
 fn retention_at(
     doc: &Doc,
     hit: &str,
@@ -2163,15 +1460,16 @@ fn retention_at(
         .chars()
         .next_back()
         .is_some_and(|ch| ch.is_alphanumeric() || ch == '.' || ch == ',')
+        || text[end..].chars().next().is_some_and(char::is_alphanumeric)
+        || amount <= 0.0
     {
         return None;
     }
-    if text[end..].chars().next().is_some_and(char::is_alphanumeric) || amount <= 0.0 {
-        return None;
-    }
-    if hit.starts_with("a ") || hit.starts_with("an ") || hit.starts_with("a-") || hit.starts_with("an-") {
-        let prev_word = lower[..start].split_whitespace().next_back().unwrap_or("");
-        if !ARTICLE_LEADS.contains(&prev_word) {
+    if ["a ", "an ", "a-", "an-"].iter().any(|a| hit.starts_with(a)) {
+        let prev_word = lower[floor_char(lower, start.saturating_sub(40))..start]
+            .split_whitespace()
+            .next_back();
+        if !prev_word.is_some_and(|w| ARTICLE_LEADS.contains(&w)) {
             return None;
         }
     }
@@ -2183,11 +1481,12 @@ fn cjk_retention(doc: &Doc, cookies: &[(usize, usize, String)], f: &mut Found) {
     let bytes = doc.lower.as_bytes();
     for (unit, secs) in CJK_UNITS {
         for (i, _) in doc.lower.match_indices(unit) {
-            let mut j = i;
-            if j > 0 && bytes.get(j - 1) == Some(&b' ') {
-                j -= 1;
-            }
-            let digits_end = j;
+            let digits_end = if i > 0 && bytes.get(i - 1) == Some(&b' ') {
+                i - 1
+            } else {
+                i
+            };
+            let mut j = digits_end;
             while j > 0 && bytes.get(j - 1).is_some_and(u8::is_ascii_digit) && digits_end - j < 4 {
                 j -= 1;
             }
@@ -2197,17 +1496,89 @@ fn cjk_retention(doc: &Doc, cookies: &[(usize, usize, String)], f: &mut Found) {
             {
                 continue;
             }
-            let Ok(n) = doc.lower[j..digits_end].parse::<u64>() else {
+            let Some(n) = doc.lower[j..digits_end].parse::<u64>().ok().filter(|n| *n > 0) else {
                 continue;
             };
-            if n == 0 {
-                continue;
-            }
-            let end = i + unit.len();
-            if let Some(r) = judge(doc, j, end, n.saturating_mul(*secs), cookies) {
+            if let Some(r) = judge(doc, j, i + unit.len(), n.saturating_mul(*secs), cookies) {
                 f.retention.push((j, r));
             }
         }
+    }
+}
+
+/// A retention statement for the period at `start..end`, if its sentence is about keeping
+/// or deleting and the period is not an age, a look-back or a notice period.
+fn judge(
+    doc: &Doc,
+    start: usize,
+    end: usize,
+    secs: u64,
+    cookies: &[(usize, usize, String)],
+) -> Option<RetentionStatement> {
+    let lower = doc.lower.as_str();
+    let (s, e) = doc.sentence_at(start);
+    let before = lower[floor_char(lower, start.saturating_sub(30).max(s))..start].trim_end();
+    if NOT_RETENTION_BEFORE.iter().any(|w| before.ends_with(w)) {
+        return None;
+    }
+    let after = &lower[end..ceil_char(lower, end + 20)];
+    if NOT_RETENTION_AFTER.iter().any(|w| after.starts_with(w)) {
+        return None;
+    }
+    let window = &lower
+        [floor_char(lower, start.saturating_sub(400).max(s))..ceil_char(lower, (end + 400).min(e.max(end)))];
+    if !has_any(window, RETENTION_WORDS) {
+        return None;
+    }
+    Some(RetentionStatement {
+        subject: find_subject(doc, start, end, cookies),
+        duration_secs: secs,
+        quote: doc.quote(start, end),
+        source: 0,
+    })
+}
+
+/// The nearest known subject before the period (a cookie name when the subject is a
+/// cookie), else the nearest after it, in its sentence.
+fn find_subject(doc: &Doc, start: usize, end: usize, cookies: &[(usize, usize, String)]) -> String {
+    let lower = doc.lower.as_str();
+    let (s, e) = doc.sentence_at(start);
+    let from = floor_char(lower, start.saturating_sub(300).max(s));
+    let to = ceil_char(lower, (end + 200).min(e.max(end)));
+    // (end, length, subject) before; (start, subject) after.
+    let mut before: Option<(usize, usize, &str)> = None;
+    let mut after: Option<(usize, &str)> = None;
+    for subject in SUBJECTS {
+        for (i, _) in lower[from..to].match_indices(subject) {
+            let (a, b) = (from + i, from + i + subject.len());
+            if !left_ok(doc.text, a) || !right_ok(doc.text, b) {
+                continue;
+            }
+            if b <= start {
+                if before.is_none_or(|x| (b, subject.len()) > (x.0, x.1)) {
+                    before = Some((b, subject.len(), subject));
+                }
+            } else if a >= end && after.is_none_or(|x| a < x.0) {
+                after = Some((a, subject));
+            }
+        }
+    }
+    // Mentions are sorted by start: those in this sentence before the period.
+    let (lo, hi) = (
+        cookies.partition_point(|m| m.0 < s),
+        cookies.partition_point(|m| m.0 < start),
+    );
+    let cookie = cookies
+        .get(lo..hi)
+        .unwrap_or_default()
+        .iter()
+        .filter(|m| m.1 <= start)
+        .max_by_key(|m| m.1);
+    match (before, cookie) {
+        (Some((b, _, sub)), Some((_, cb, name))) if *cb >= b || sub.starts_with("cookie") => name.clone(),
+        (Some((_, _, sub)), _) => sub.to_string(),
+        (None, Some((_, _, name))) => name.clone(),
+        (None, None) => after.map_or("unspecified", |x| x.1).to_string(),
     }
 }
 
@@ -2222,178 +1593,8 @@ fn retention(f: &mut Found) -> Vec<RetentionStatement> {
         .collect()
 }
 
-fn word_number(w: &str) -> Option<f64> {
-    if let Some((tens, ones)) = w.split_once('-') {
-        return Some(word_number(tens)? + word_number(ones)?);
-    }
-    NUMBER_WORDS.iter().find(|(n, _)| *n == w).map(|(_, v)| *v)
-}
-
-/// A retention statement for the period at `start..end`, if its sentence is about keeping
-/// or deleting and the period is not an age, a look-back or a notice period.
-fn judge(
-    doc: &Doc,
-    start: usize,
-    end: usize,
-    secs: u64,
-    cookies: &[(usize, usize, String)],
-) -> Option<RetentionStatement> {
-    let lower = doc.lower.as_str();
-    let (s, e) = doc.sentence_at(start);
-    let before = &lower[floor_char(lower, start.saturating_sub(30).max(s))..start];
-    let before = before.trim_end();
-    if NOT_RETENTION_BEFORE.iter().any(|w| before.ends_with(w)) {
-        return None;
-    }
-    let after = &lower[end..ceil_char(lower, (end + 20).min(lower.len()))];
-    if NOT_RETENTION_AFTER.iter().any(|w| after.starts_with(w)) {
-        return None;
-    }
-    let from = floor_char(lower, start.saturating_sub(400).max(s));
-    let to = ceil_char(lower, (end + 400).min(e.max(end)));
-    let window = &lower[from..to];
-    if !RETENTION_WORDS.iter().any(|w| window.contains(w)) {
-        return None;
-    }
-    Some(RetentionStatement {
-        subject: find_subject(doc, start, end, cookies),
-        duration_secs: secs,
-        quote: doc.quote(start, end),
-        source: 0,
-    })
-}
-
 // ---------------------------------------------------------------------------------------------
 // Negative statements.
-
-struct Neg {
-    sentence: usize,
-    denies: &'static str,
-    quote: String,
-}
-
-/// Words in the clause before a negation that make it conditional.
-const CONDITIONALS: &[&str] = &[
-    "if", "unless", "when", "whenever", "whether", "should", "wenn", "falls", "si", "cuando", "se", "als",
-    "jeśli", "jeżeli", "caso", "may", "might", "cannot",
-];
-
-/// Words in the clause before a negation that make it about someone else than the site.
-const OTHER_SUBJECTS: &[&str] = &[
-    "you",
-    "your",
-    "they",
-    "them",
-    "their",
-    "third party",
-    "third parties",
-    "third-party",
-    "partners",
-    "browser",
-    "browsers",
-    "sie",
-    "vous",
-    "tu",
-    "usted",
-    "u",
-    "você",
-    "ihr",
-    "du",
-];
-
-/// Words after a negation that make it an exception or a condition.
-const EXCEPTIONS: &[&str] = &[
-    "unless",
-    "except",
-    "other than",
-    "apart from",
-    "besides",
-    "without your",
-    "without consent",
-    "until you",
-    "before you",
-    "before consent",
-    "prior to",
-    "only if",
-    "only with",
-    "sofern",
-    "außer",
-    "es sei denn",
-    "ohne ihre",
-    "ohne deine",
-    "ohne einwilligung",
-    "sauf",
-    "sans votre",
-    "sans consentement",
-    "salvo",
-    "excepto",
-    "sin su",
-    "sin tu",
-    "sin consentimiento",
-    "tranne",
-    "senza il",
-    "senza tuo",
-    "senza vostro",
-    "behalve",
-    "zonder",
-    "chyba że",
-    "bez zgody",
-    "bez twojej",
-    "exceto",
-    "sem o seu",
-    "sem seu",
-    "sem consentimento",
-];
-
-const USE_VERBS: &[&str] = &[
-    "use",
-    "using",
-    "employ",
-    "set",
-    "place",
-    "deploy",
-    "utili",
-    "rely",
-    "install",
-    "serve",
-    "drop",
-    "include",
-    "allow",
-    "permit",
-    "activate",
-    "load",
-    "embed",
-    "engage",
-    "make use",
-    "track",
-    "practi",
-    "perform",
-    "store",
-    "verwend",
-    "nutz",
-    "setz",
-    "einsetz",
-    "benutz",
-    "speicher",
-    "utilis",
-    "dépos",
-    "depos",
-    "utiliz",
-    "usa",
-    "usamos",
-    "emple",
-    "instal",
-    "usiamo",
-    "gebruik",
-    "plaats",
-    "używa",
-    "wykorzyst",
-    "stosuj",
-    "ricorr",
-    "recorr",
-    "colocamos",
-    "plaatsen",
-];
 
 /// How a negation cue relates to what it denies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -2406,47 +1607,90 @@ enum Cue {
     Passive,
 }
 
-/// The kind of a cue the scanner found (the scanner's pattern guarantees it is one).
+/// The kind of a cue the regex found.
 fn cue_kind(hit: &str) -> Option<Cue> {
     let first = hit.split(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+    let negated = hit.contains(" not") || hit.contains(" never");
     match first {
-        "are" | "is" | "will" | "be" | "been" | "get"
-            if hit.contains(" not ") || hit.contains(" never ") || hit.ends_with(" not") =>
-        {
-            if first == "will" && !hit.contains(" be ") {
-                Some(Cue::Active)
-            } else {
-                Some(Cue::Passive)
-            }
-        }
+        "will" if negated && hit.contains(" be ") => Some(Cue::Passive),
+        "are" | "is" | "be" | "been" | "get" if negated => Some(Cue::Passive),
         "nicht" | "verkaufen" => Some(Cue::Passive),
         "no" | "kein" | "keine" | "keinen" | "keinem" | "aucun" | "aucune" | "aucuns" | "aucunes"
         | "ningún" | "ninguno" | "ninguna" | "ningunos" | "ningunas" | "ningun" | "nessun" | "nessuno"
         | "nessuna" | "geen" | "nenhum" | "nenhuma" => Some(Cue::Determiner),
-        f if f.starts_with("żadn") => Some(Cue::Determiner),
+        w if w.starts_with("żadn") => Some(Cue::Determiner),
         "do" | "does" | "did" | "will" | "shall" | "would" | "don" | "doesn" | "didn" | "won" | "never"
         | "nor" | "n" | "ne" | "non" | "nie" | "não" => Some(Cue::Active),
         _ => None,
     }
 }
 
-/// What the negation cue at `cs..ce` denies, if its clause is the site's own plain statement.
+/// Words in the clause before a negation that make it conditional.
+#[rustfmt::skip]
+const CONDITIONALS: &[&str] = &[
+    "if", "unless", "when", "whenever", "whether", "should", "wenn", "falls", "si", "cuando", "se", "als", "jeśli",
+    "jeżeli", "caso", "may", "might", "cannot",
+];
+
+/// Words in the clause before an active negation that make it about someone else.
+#[rustfmt::skip]
+const OTHER_SUBJECTS: &[&str] = &[
+    "you", "your", "they", "them", "their", "third party", "third parties", "third-party", "partners", "browser",
+    "browsers", "sie", "vous", "tu", "usted", "u", "você", "ihr", "du",
+];
+
+/// Words after a negation that make it an exception or a condition.
+#[rustfmt::skip]
+const EXCEPTIONS: &[&str] = &[
+    "unless", "except", "other than", "apart from", "besides", "without your", "without consent", "until you",
+    "before you", "before consent", "prior to", "only if", "only with", "sofern", "außer", "es sei denn",
+    "ohne ihre", "ohne deine", "ohne einwilligung", "sauf", "sans votre", "sans consentement", "salvo", "excepto",
+    "sin su", "sin tu", "sin consentimiento", "tranne", "senza il", "senza tuo", "senza vostro", "behalve",
+    "zonder", "chyba że", "bez zgody", "bez twojej", "exceto", "sem o seu", "sem seu", "sem consentimento",
+];
+
+/// Verbs of using (stems), one of which an active negation needs before its object.
+#[rustfmt::skip]
+const USE_VERBS: &[&str] = &[
+    "use", "using", "employ", "set", "place", "deploy", "utili", "rely", "install", "serve", "drop", "include",
+    "allow", "permit", "activate", "load", "embed", "engage", "make use", "track", "practi", "perform", "store",
+    "verwend", "nutz", "setz", "einsetz", "benutz", "speicher", "utilis", "dépos", "depos", "utiliz", "usa",
+    "usamos", "emple", "instal", "usiamo", "gebruik", "plaats", "używa", "wykorzyst", "stosuj", "ricorr", "recorr",
+    "colocamos",
+];
+
+/// Words one of which every denied object holds.
+#[rustfmt::skip]
+const OBJECT_ANCHORS: &[&str] = &[
+    "cookie", "ciasteczk", "fingerprint", "fingerabdr", "empreinte", "huella", "sell", "sold", "verkauf", "vend",
+    "verkop", "sprzeda", "beacon", "pixel", "gif", "bug", "balise", "baliza",
+];
+
+/// Records what the negation cue at `cs..ce` denies, if its clause is the site's own plain
+/// statement.
 fn negation_at(doc: &Doc, kind: Cue, cs: usize, ce: usize, f: &mut Found) {
     let lower = doc.lower.as_str();
-    let si = doc.sentence_index(cs);
     let (s, e) = doc.sentence_at(cs);
     if !(s <= cs && ce <= e) {
         return;
     }
-    // Do Not Track / Do Not Sell links and disclosures.
+    let object = match kind {
+        Cue::Passive => &lower[floor_char(lower, cs.saturating_sub(100).max(s))..ce],
+        Cue::Determiner => &lower[ce..ceil_char(lower, (ce + 40).min(e))],
+        Cue::Active => &lower[ce..ceil_char(lower, (ce + 100).min(e))],
+    };
+    if !has_any(object, OBJECT_ANCHORS) {
+        return;
+    }
+    // Do Not Track disclosures and Do Not Sell links.
     if lower[cs..].starts_with("do not track")
         || lower[cs..].starts_with("do-not-track")
         || lower[..cs].ends_with("do-")
     {
         return;
     }
-    let after = &lower[ce..ceil_char(lower, (ce + 120).min(e))];
-    if after.contains("do not track") || after.contains("do-not-track") || after.contains("dnt") {
+    let after = &lower[ce..ceil_char(lower, (ce + 160).min(e))];
+    if has_any(after, &["do not track", "do-not-track", "dnt"]) {
         return;
     }
     if ["only", "necessarily", "limited", "just", "always", "all "]
@@ -2455,23 +1699,14 @@ fn negation_at(doc: &Doc, kind: Cue, cs: usize, ce: usize, f: &mut Found) {
     {
         return;
     }
-    let passive = kind == Cue::Passive;
-    let (object, verb_ok) = if passive {
-        (&lower[floor_char(lower, cs.saturating_sub(100).max(s))..ce], true)
-    } else if kind == Cue::Determiner {
-        (&lower[ce..ceil_char(lower, (ce + 40).min(e))], true)
-    } else {
-        let obj = &lower[ce..ceil_char(lower, (ce + 100).min(e))];
-        (obj, USE_VERBS.iter().any(|v| obj.contains(v)))
-    };
+    let verb_ok = kind != Cue::Active || has_any(object, USE_VERBS);
     let denied = denials(object, verb_ok);
-    if denied.is_empty() {
+    if denied.is_empty() || has_any(after, EXCEPTIONS) {
         return;
     }
     // The clause before the negation: not conditional, and (unless the object comes first)
     // about the site itself.
-    let clause_from = floor_char(lower, cs.saturating_sub(60).max(s));
-    let prefix = &lower[clause_from..cs];
+    let prefix = &lower[floor_char(lower, cs.saturating_sub(60).max(s))..cs];
     let prefix = [
         ",", ";", ":", " that ", " dass ", " que ", " che ", " dat ", " że ", "(", "–", " - ",
     ]
@@ -2480,33 +1715,25 @@ fn negation_at(doc: &Doc, kind: Cue, cs: usize, ce: usize, f: &mut Found) {
     .min_by_key(|p| p.len())
     .unwrap_or(prefix);
     let words: Vec<&str> = prefix.split(|c: char| !c.is_alphanumeric() && c != '-').collect();
-    if words.iter().any(|w| CONDITIONALS.contains(w))
-        || !passive
-            && (words.iter().any(|w| OTHER_SUBJECTS.contains(w))
-                || OTHER_SUBJECTS
-                    .iter()
-                    .filter(|w| w.contains(' '))
-                    .any(|w| prefix.contains(w)))
-    {
+    let other = words.iter().any(|w| OTHER_SUBJECTS.contains(w))
+        || OTHER_SUBJECTS
+            .iter()
+            .filter(|w| w.contains(' '))
+            .any(|w| prefix.contains(w));
+    if words.iter().any(|w| CONDITIONALS.contains(w)) || kind != Cue::Passive && other {
         return;
     }
-    let full_after = &lower[ce..ceil_char(lower, (ce + 160).min(e))];
-    if EXCEPTIONS.iter().any(|w| full_after.contains(w)) {
-        return;
-    }
+    let si = doc.sentence_index(cs);
     for denies in denied {
         if f.neg_seen.insert((si, denies)) {
             f.negs.push(Neg {
+                pos: cs,
                 sentence: si,
                 denies,
                 quote: doc.quote(cs, ce),
             });
         }
     }
-}
-
-fn has_any(s: &str, words: &[&str]) -> bool {
-    words.iter().any(|w| s.contains(w))
 }
 
 /// What a negated phrase denies.
@@ -2519,27 +1746,25 @@ fn denials(object: &str, verb_ok: bool) -> Vec<&'static str> {
             "verkopen", "sprzeda", "vendem",
         ],
     );
+    let data = &[
+        "personal",
+        "data",
+        "information",
+        "daten",
+        "données",
+        "datos",
+        "dati",
+        "gegevens",
+        "dane",
+        "dados",
+        "informa",
+    ];
     if sell
         && !has_any(
             object,
             &["sell my", "sell or share my", "sell and share my", "sale of my"],
         )
-        && has_any(
-            object,
-            &[
-                "personal",
-                "data",
-                "information",
-                "daten",
-                "données",
-                "datos",
-                "dati",
-                "gegevens",
-                "dane",
-                "dados",
-                "informa",
-            ],
-        )
+        && has_any(object, data)
     {
         out.push("sale-of-data");
     }
@@ -2552,105 +1777,42 @@ fn denials(object: &str, verb_ok: bool) -> Vec<&'static str> {
     ) {
         out.push("fingerprinting");
     }
-    if has_any(
-        object,
-        &[
-            "web beacon",
-            "web-beacon",
-            "webbeacon",
-            "pixel tag",
-            "clear gif",
-            "tracking pixel",
-            "web bug",
-            "zählpixel",
-            "balises web",
-            "balizas web",
-            "pixels",
-        ],
-    ) {
+    #[rustfmt::skip]
+    let beacons = &[
+        "web beacon", "web-beacon", "webbeacon", "pixel tag", "clear gif", "tracking pixel", "web bug", "zählpixel",
+        "balises web", "balizas web", "pixels",
+    ];
+    if has_any(object, beacons) {
         out.push("web-beacons");
     }
-    let cookie = has_any(object, &["cookie", "ciasteczk"]);
-    if !cookie || sell {
+    if !has_any(object, &["cookie", "ciasteczk"]) || sell {
         return out;
     }
-    if has_any(
-        object,
-        &[
-            "third-party cookie",
-            "third party cookie",
-            "cookies from third",
-            "cookies of third",
-            "drittanbieter",
-            "cookies tiers",
-            "cookies de terceros",
-            "cookie di terze",
-            "cookies van derden",
-            "stron trzecich",
-            "cookies de terceiros",
-        ],
-    ) {
+    #[rustfmt::skip]
+    let third_party = &[
+        "third-party cookie", "third party cookie", "cookies from third", "cookies of third", "drittanbieter",
+        "cookies tiers", "cookies de terceros", "cookie di terze", "cookies van derden", "stron trzecich",
+        "cookies de terceiros",
+    ];
+    if has_any(object, third_party) {
         out.push("third-party-cookies");
         return out;
     }
-    let marketing = has_any(
-        object,
-        &[
-            "advertis",
-            "marketing",
-            "targeting",
-            "targeted",
-            "retargeting",
-            "tracking",
-            "track ",
-            "behavioural",
-            "behavioral",
-            "werbe",
-            "werbung",
-            "publicit",
-            "publicid",
-            "pubblicit",
-            "reclame",
-            "reklam",
-            "profil",
-        ],
-    );
-    let statistics = has_any(
-        object,
-        &[
-            "analytic",
-            "statistic",
-            "performance",
-            "measurement",
-            "analyse",
-            "analysis",
-            "análisis",
-            "analíti",
-            "analisi",
-            "analitic",
-            "statistik",
-            "statystyczn",
-            "analityczn",
-            "estadístic",
-            "audience",
-        ],
-    );
-    let non_essential = has_any(
-        object,
-        &[
-            "non-essential",
-            "nonessential",
-            "non essential",
-            "unnecessary",
-            "non-necessary",
-            "optional",
-            "nicht notwendig",
-            "nicht erforderlich",
-            "non essenziali",
-            "no esenciales",
-            "non essentiels",
-        ],
-    );
+    #[rustfmt::skip]
+    let marketing = has_any(object, &[
+        "advertis", "marketing", "targeting", "targeted", "retargeting", "tracking", "track ", "behavioural",
+        "behavioral", "werbe", "werbung", "publicit", "publicid", "pubblicit", "reclame", "reklam", "profil",
+    ]);
+    #[rustfmt::skip]
+    let statistics = has_any(object, &[
+        "analytic", "statistic", "performance", "measurement", "analyse", "analysis", "análisis", "analíti",
+        "analisi", "analitic", "statistik", "statystyczn", "analityczn", "estadístic", "audience",
+    ]);
+    #[rustfmt::skip]
+    let non_essential = has_any(object, &[
+        "non-essential", "nonessential", "non essential", "unnecessary", "non-necessary", "optional",
+        "nicht notwendig", "nicht erforderlich", "non essenziali", "no esenciales", "non essentiels",
+    ]);
     if marketing || non_essential {
         out.push("marketing");
     }
@@ -2665,91 +1827,38 @@ fn denials(object: &str, verb_ok: bool) -> Vec<&'static str> {
 
 /// Whether the words before "cookie" are only a verb and determiners ("use any cookies").
 fn plain_cookies(object: &str) -> bool {
-    let Some(at) = object.find("cookie") else {
+    #[rustfmt::skip]
+    const ALLOWED: &[&str] = &[
+        "use", "uses", "using", "any", "employ", "set", "place", "deploy", "utilise", "utilize", "store", "install",
+        "we", "our", "on", "this", "website", "site", "at", "all", "de", "des", "d", "les", "aucun", "aucune",
+        "verwenden", "nutzen", "setzen", "einsetzen", "benutzen", "keine", "kein", "utilisons", "utilise",
+        "utilizamos", "usamos", "utiliza", "usa", "ninguna", "ningún", "utilizziamo", "usiamo", "utilizza", "alcun",
+        "i", "gli", "il", "gebruiken", "gebruikt", "geen", "używamy", "wykorzystujemy", "plików", "pliki", "plik",
+        "żadnych", "nenhum", "os", "other", "also", "ever", "currently", "hier", "ici", "aquí", "qui", "here", "wir",
+        "nous", "la", "le", "las", "los", "pas",
+    ];
+    let Some(at) = object.find("cookie").or_else(|| object.find("ciasteczk")) else {
         return false;
     };
-    let allowed = [
-        "use",
-        "uses",
-        "using",
-        "any",
-        "employ",
-        "set",
-        "place",
-        "deploy",
-        "utilise",
-        "utilize",
-        "store",
-        "install",
-        "we",
-        "our",
-        "on",
-        "this",
-        "website",
-        "site",
-        "at",
-        "all",
-        "de",
-        "des",
-        "d",
-        "les",
-        "aucun",
-        "aucune",
-        "verwenden",
-        "nutzen",
-        "setzen",
-        "einsetzen",
-        "benutzen",
-        "keine",
-        "kein",
-        "utilisons",
-        "utilise",
-        "utilizamos",
-        "usamos",
-        "utiliza",
-        "usa",
-        "ninguna",
-        "ningún",
-        "ninguna",
-        "utilizziamo",
-        "usiamo",
-        "utilizza",
-        "alcun",
-        "i",
-        "gli",
-        "il",
-        "gebruiken",
-        "gebruikt",
-        "geen",
-        "używamy",
-        "wykorzystujemy",
-        "plików",
-        "pliki",
-        "plik",
-        "żadnych",
-        "utilizamos",
-        "nenhum",
-        "os",
-        "any other",
-        "also",
-        "ever",
-        "currently",
-        "hier",
-        "ici",
-        "aquí",
-        "qui",
-        "here",
-        "wir",
-        "nous",
-        "la",
-        "le",
-        "las",
-        "los",
-    ];
     object[..at]
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .all(|w| allowed.contains(&w))
+        .all(|w| ALLOWED.contains(&w))
+}
+
+/// Denials in text order, one per kind of denial (the first quote).
+fn negatives(f: &mut Found) -> Vec<NegativeStatement> {
+    let mut all: Vec<&Neg> = f.negs.iter().collect();
+    all.sort_by_key(|n| n.pos);
+    let mut seen = HashSet::new();
+    all.into_iter()
+        .filter(|n| seen.insert(n.denies))
+        .map(|n| NegativeStatement {
+            denies: n.denies.to_string(),
+            quote: n.quote.clone(),
+            source: 0,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -3283,27 +2392,31 @@ mod tests {
         let t = std::time::Instant::now();
         let mut problems = Vec::new();
         let c = find_cookies(&doc, p, index(), &mut problems);
-        eprintln!("cookies {:?} {}", t.elapsed(), c.items.len());
+        eprintln!("cookies {:?} {}", t.elapsed(), c.mentions.len());
         let t = std::time::Instant::now();
-        let sc = scanner(index(), p).unwrap();
-        eprintln!("scanner {:?}", t.elapsed());
+        let d = dictionary(index());
+        eprintln!("dict {:?}", t.elapsed());
         let t = std::time::Instant::now();
-        let sc = scanner(index(), p).unwrap();
-        eprintln!("scanner again {:?}", t.elapsed());
+        let v = find_vendors(&doc, &d);
+        eprintln!("vendors {:?} {}", t.elapsed(), v.len());
         let t = std::time::Instant::now();
-        let f = scan(&doc, p, &sc, &c.mentions);
+        let mut f = Found::default();
+        scan(&doc, p, &c.mentions, &mut f);
         eprintln!(
-            "scan {:?} v{} t{} r{} n{}",
+            "scan {:?} t{} r{} n{}",
             t.elapsed(),
-            f.vendors.len(),
             f.tech_hits.len(),
             f.retention.len(),
             f.negs.len()
         );
         let t = std::time::Instant::now();
-        let n = sc.re.find_iter(&doc.lower).count();
-        eprintln!("raw scan {n} {:?}", t.elapsed());
-        PROF.with(|p| eprintln!("prof {:?}", p.borrow()));
+        let n = p.scanner.find_iter(&doc.lower).count();
+        eprintln!("raw {n} {:?}", t.elapsed());
+        let t = std::time::Instant::now();
+        let tx = technologies(&doc, &f);
+        let ng = negatives(&mut f);
+        let rt = super::retention(&mut f);
+        eprintln!("finish {:?} {} {} {}", t.elapsed(), tx.len(), ng.len(), rt.len());
     }
 
     fn noise() -> String {
@@ -3342,6 +2455,7 @@ mod tests {
         let t = std::time::Instant::now();
         let p = run(&text);
         let took = t.elapsed();
+        eprintln!("5 MB of noise: {took:?}");
         assert!(took.as_secs_f64() < 2.0, "took {took:?}");
         assert_eq!(p.sources.len(), 1);
         assert!(p.technologies.iter().any(|t| t.technology == "cookies"));

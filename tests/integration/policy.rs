@@ -532,3 +532,184 @@ fn explain_prints_every_rule() {
     let out = crumbs().args(["explain", "NOPE-1"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn crumbs_policy_reads_files_of_every_kind() {
+    let shared = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/");
+    let run_policy = |path: &str| -> (i32, Value, String) {
+        let out = crumbs().args(["policy", path]).output().unwrap();
+        let json = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        (
+            out.status.code().unwrap_or(-1),
+            json,
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let counts = |p: &Value| -> Vec<(String, u64)> {
+        let mut m = std::collections::BTreeMap::new();
+        for i in p["items"].as_array().unwrap() {
+            *m.entry(i["category"].as_str().unwrap().to_string()).or_insert(0) +=
+                i["count"].as_u64().unwrap();
+        }
+        m.into_iter().collect()
+    };
+    // The flattened Cookiebot declaration of the seed: 139 rows, its own category counts.
+    let (code, p, err) = run_policy(&format!("{shared}seeds/000_1d3e92ae33ea1a38.txt"));
+    assert_eq!(code, 0, "{err}");
+    let rows = p["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| p["sources"][i["source"].as_u64().unwrap() as usize]["kind"] == "cookiebot-text")
+        .count();
+    assert_eq!(rows, 139);
+    let text_items: Vec<&Value> = p["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| p["sources"][i["source"].as_u64().unwrap() as usize]["kind"] == "cookiebot-text")
+        .collect();
+    let mut by_cat = std::collections::BTreeMap::new();
+    for i in &text_items {
+        *by_cat.entry(i["category"].as_str().unwrap()).or_insert(0) += i["count"].as_u64().unwrap();
+    }
+    assert_eq!(
+        by_cat,
+        [
+            ("marketing", 94),
+            ("necessary", 36),
+            ("preferences", 10),
+            ("statistics", 39),
+            ("unclassified", 24)
+        ]
+        .into()
+    );
+    // A Cookiebot cc.js and a OneTrust domain-data file.
+    let (code, p, _) = run_policy(&format!(
+        "{shared}reference/declarations/cookiebot_ccjs_tables_example1.txt"
+    ));
+    assert_eq!(code, 0);
+    assert_eq!(p["sources"][0]["kind"], "cookiebot-ccjs");
+    assert_eq!(p["items"].as_array().unwrap().len(), 46);
+    let (_, p, _) = run_policy(&format!(
+        "{shared}reference/declarations/onetrust_domaindata_variantA_metabomb_2020.json"
+    ));
+    assert_eq!(p["sources"][0]["kind"], "onetrust-domaindata");
+    assert_eq!(
+        counts(&p),
+        vec![
+            ("marketing".into(), 73),
+            ("necessary".into(), 3),
+            ("preferences".into(), 1),
+            ("statistics".into(), 5)
+        ]
+    );
+    // The privacy clause of seed 004.
+    let (_, p, _) = run_policy(&format!("{shared}seeds/004_e2c901a0d9520351.txt"));
+    let vendors: BTreeSet<&str> = p["vendors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v["vendor"].as_str())
+        .collect();
+    for v in ["google-adsense", "google-recaptcha", "google-analytics"] {
+        assert!(vendors.contains(v), "{vendors:?}");
+    }
+    assert!(
+        p["retention"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["duration_secs"] == 180 * 86_400)
+    );
+
+    // Bad inputs: binary, Latin-1, a malformed consent-manager config, a missing file.
+    let dir = tempdir();
+    let bin = dir.path().join("policy.bin");
+    std::fs::write(
+        &bin,
+        (0..4096u32).map(|i| (i * 7 % 256) as u8).collect::<Vec<u8>>(),
+    )
+    .unwrap();
+    let (code, p, _) = run_policy(bin.to_str().unwrap());
+    assert_eq!(code, 0);
+    assert!(
+        p["sources"][0]["problems"][0]
+            .as_str()
+            .unwrap()
+            .contains("binary"),
+        "{p:#}"
+    );
+    let latin = dir.path().join("datenschutz.html");
+    let mut bytes = b"<html><head><meta charset=\"iso-8859-1\"></head><body><h1>Datenschutzerkl\xe4rung</h1><p>Wir verwenden Cookies und Google Analytics. Wir verwenden keine Werbe-Cookies.</p></body></html>".to_vec();
+    bytes.extend_from_slice(b"\n");
+    std::fs::write(&latin, bytes).unwrap();
+    let (code, p, _) = run_policy(latin.to_str().unwrap());
+    assert_eq!(code, 0);
+    assert!(
+        p["vendors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["vendor"] == "google-analytics"),
+        "{p:#}"
+    );
+    let broken = dir.path().join("onetrust.json");
+    std::fs::write(
+        &broken,
+        "{\"DomainData\": {\"Groups\": [{\"GroupName\": \"Strictly\", \"FirstPartyCookies\": [",
+    )
+    .unwrap();
+    let (code, p, _) = run_policy(broken.to_str().unwrap());
+    assert_eq!(code, 0);
+    assert!(
+        !p["sources"][0]["problems"].as_array().unwrap().is_empty(),
+        "{p:#}"
+    );
+    let out = crumbs()
+        .args(["policy", "/nonexistent/policy.html"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn crumbs_policy_of_a_url_finds_the_declarations() {
+    let head = format!(
+        "<script>{}</script><script src=\"https://consent.cookiebot.com/uc.js\"></script>",
+        cookiebot_dialog()
+    );
+    let rt = runtime();
+    let server = https_server(
+        &rt,
+        HOSTS,
+        site(head, "<a href=\"/privacy\">Privacy policy</a>", vec![]),
+    );
+    let mut args: Vec<String> = vec![
+        "policy".into(),
+        "https://www.fixture.test/".into(),
+        "--format".into(),
+        "text".into(),
+    ];
+    args.extend(chrome_args(&server));
+    let tmp = tempdir();
+    let out = run(&args, tmp.path());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("Consent manager: cookiebot"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("Policy page: https://www.fixture.test/privacy"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("cookiebot-dialog: 7 items"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("says it does not use marketing"),
+        "{}",
+        out.stdout
+    );
+}
