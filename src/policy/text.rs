@@ -153,6 +153,72 @@ fn has_any(s: &str, words: &[&str]) -> bool {
     words.iter().any(|w| s.contains(w))
 }
 
+/// Byte classes for the byte loops (a table lookup is cheap even in unoptimised builds).
+const ALNUM: u8 = 1;
+const UPPER: u8 = 2;
+const LOWER: u8 = 4;
+/// `[A-Za-z0-9_.#$-]`: may be part of a cookie name.
+const TOKEN: u8 = 8;
+/// `\n . ! ?` and the lead byte of the CJK full stops: may end a sentence.
+const STOP: u8 = 16;
+
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        let mut c = 0;
+        if b.is_ascii_alphanumeric() {
+            c |= ALNUM | TOKEN;
+        }
+        if b.is_ascii_uppercase() {
+            c |= UPPER;
+        }
+        if b.is_ascii_lowercase() {
+            c |= LOWER;
+        }
+        if matches!(b, b'_' | b'.' | b'-' | b'#' | b'$') {
+            c |= TOKEN;
+        }
+        if matches!(b, b'\n' | b'.' | b'!' | b'?' | 0xE3 | 0xEF) {
+            c |= STOP;
+        }
+        t[i] = c;
+        i += 1;
+    }
+    t
+};
+
+/// FNV-1a: a hasher that is fast in unoptimised builds too. The maps it serves hold fixed
+/// dictionaries or a bounded number of keys.
+#[derive(Clone, Copy)]
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = self.0;
+        let mut i = 0;
+        while i < bytes.len() {
+            h = (h ^ u64::from(bytes[i])).wrapping_mul(0x0100_0000_01b3);
+            i += 1;
+        }
+        self.0 = h;
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+type FastSet<K> = HashSet<K, std::hash::BuildHasherDefault<Fnv>>;
+
 // ---------------------------------------------------------------------------------------------
 // The document: text, lower-cased copy, sentences.
 
@@ -686,18 +752,20 @@ fn first_word(s: &str) -> &str {
     &s[..end]
 }
 
-/// Bit index for the first two bytes of a word.
-fn pair(word: &[u8]) -> usize {
-    usize::from(word.first().copied().unwrap_or(0)) << 8 | usize::from(word.get(1).copied().unwrap_or(0))
+/// Bit index for a word's length (up to 31), first and last byte.
+fn shape(word: &[u8]) -> usize {
+    let first = usize::from(word.first().copied().unwrap_or(0));
+    let last = usize::from(word.last().copied().unwrap_or(0));
+    word.len().min(31) << 16 | first << 8 | last
 }
 
 /// The vendor dictionary of one signature index.
 struct Dictionary {
-    entries: HashMap<String, Entry>,
+    entries: FastMap<String, Entry>,
     /// First word → phrases starting with it, longest first.
-    by_first: HashMap<String, Vec<String>>,
-    /// Bit set of the first two bytes of every first word: most words are rejected here.
-    pairs: Vec<u64>,
+    by_first: FastMap<String, Vec<String>>,
+    /// Bit set of the [`shape`] of every first word: most words are rejected here.
+    shapes: Vec<u64>,
     /// Phrases that do not start with an ASCII letter or digit (`百度统计`).
     special: Vec<String>,
 }
@@ -705,9 +773,9 @@ struct Dictionary {
 impl Dictionary {
     fn build(index: &SignatureIndex) -> Dictionary {
         let mut d = Dictionary {
-            entries: HashMap::new(),
-            by_first: HashMap::new(),
-            pairs: vec![0; 1024],
+            entries: FastMap::default(),
+            by_first: FastMap::default(),
+            shapes: vec![0; 1 << 15],
             special: Vec::new(),
         };
         let hand_written = |v: &Vendor| v.source == "built-in" && !v.origin.file.contains("imported/");
@@ -756,8 +824,8 @@ impl Dictionary {
                 d.special.push(key.clone());
                 continue;
             }
-            let bit = pair(first.as_bytes());
-            if let Some(w) = d.pairs.get_mut(bit / 64) {
+            let bit = shape(first.as_bytes());
+            if let Some(w) = d.shapes.get_mut(bit / 64) {
                 *w |= 1 << (bit % 64);
             }
             d.by_first.entry(first.to_string()).or_default().push(key.clone());
@@ -806,12 +874,8 @@ impl Dictionary {
 
     /// Whether some phrase starts with this word (a cheap test first).
     fn may_start(&self, word: &str) -> Option<&Vec<String>> {
-        let bit = pair(word.as_bytes());
-        if self
-            .pairs
-            .get(bit / 64)
-            .is_none_or(|w| w & (1 << (bit % 64)) == 0)
-        {
+        let bit = shape(word.as_bytes());
+        if self.shapes.get(bit / 64).is_none_or(|w| w & (1 << (bit % 64)) == 0) {
             return None;
         }
         self.by_first.get(word)
@@ -858,37 +922,45 @@ fn find_vendors(doc: &Doc, dict: &Dictionary) -> Vec<DeclaredVendor> {
     let (lb, tb) = (lower.as_bytes(), text.as_bytes());
     // (start, end, phrase)
     let mut hits: Vec<(usize, usize, &str)> = Vec::new();
-    let mut starts = Vec::new();
+    // The vendor id, or the owner's name: one hit per key from the word loop.
+    fn key<'a>(dict: &'a Dictionary, phrase: &'a str) -> Option<&'a str> {
+        dict.entries.get(phrase).map(|e| e.vendor.as_deref().unwrap_or(phrase))
+    }
+    let mut first: FastSet<&str> = FastSet::default();
     let mut covered = 0;
+    let mut try_at = |s: usize, word_end: usize| {
+        if s < covered {
+            return;
+        }
+        let Some(list) = dict.may_start(&lower[s..word_end]) else { return };
+        if let Some(end) = vendor_at(doc, dict, list, s).filter(|_| left_ok(text, s)) {
+            if key(dict, &lower[s..end]).is_some_and(|k| first.insert(k)) {
+                hits.push((s, end, &lower[s..end]));
+            }
+            covered = end;
+        }
+    };
+    let n = lb.len().min(tb.len());
     let mut i = 0;
-    while i < lb.len() {
-        if !lb.get(i).is_some_and(u8::is_ascii_alphanumeric) {
+    while i < n {
+        if CLASS[usize::from(lb[i])] & ALNUM == 0 {
             i += 1;
             continue;
         }
         // A word, and the case changes inside it ("hereGoogle").
-        starts.clear();
-        starts.push(i);
         let run_start = i;
+        let mut junction = false;
         i += 1;
-        while lb.get(i).is_some_and(u8::is_ascii_alphanumeric) {
-            if tb.get(i).is_some_and(u8::is_ascii_uppercase)
-                && tb.get(i - 1).is_some_and(u8::is_ascii_lowercase)
-            {
-                starts.push(i);
-            }
+        while i < n && CLASS[usize::from(lb[i])] & ALNUM != 0 {
+            junction |= CLASS[usize::from(tb[i])] & UPPER != 0 && CLASS[usize::from(tb[i - 1])] & LOWER != 0;
             i += 1;
         }
-        for &s in &starts {
-            if s < covered || (s == run_start && !left_ok(text, s)) {
-                continue;
-            }
-            if let Some(end) = dict
-                .may_start(&lower[s..i])
-                .and_then(|list| vendor_at(doc, dict, list, s))
-            {
-                hits.push((s, end, &lower[s..end]));
-                covered = end;
+        try_at(run_start, i);
+        if junction {
+            for k in run_start + 1..i {
+                if CLASS[usize::from(tb[k])] & UPPER != 0 && CLASS[usize::from(tb[k - 1])] & LOWER != 0 {
+                    try_at(k, i);
+                }
             }
         }
     }
@@ -903,20 +975,13 @@ fn find_vendors(doc: &Doc, dict: &Dictionary) -> Vec<DeclaredVendor> {
         }
     }
     hits.sort_by_key(|h| h.0);
-    let mut seen = HashSet::new();
+    let mut seen: FastSet<&str> = FastSet::default();
     let mut out = Vec::new();
     for (start, end, phrase) in hits {
-        let Some(entry) = dict.entries.get(phrase) else {
-            continue;
-        };
-        let name = &text[start..end];
-        let key = match &entry.vendor {
-            Some(id) => id.clone(),
-            None => format!("owner:{}", name.to_ascii_lowercase()),
-        };
-        if seen.insert(key) {
+        let (Some(entry), Some(k)) = (dict.entries.get(phrase), key(dict, phrase)) else { continue };
+        if seen.insert(k) {
             out.push(DeclaredVendor {
-                name: name.to_string(),
+                name: text[start..end].to_string(),
                 vendor: entry.vendor.clone(),
                 source: 0,
                 quote: Some(doc.quote(start, end)),
@@ -948,23 +1013,19 @@ fn accepted(doc: &Doc, entry: &Entry, start: usize, end: usize) -> bool {
             if rest.starts_with('-') {
                 return false;
             }
-            let next: String = rest
-                .trim_start_matches([' ', '.'])
-                .chars()
-                .take_while(|c| c.is_alphanumeric())
-                .take(20)
-                .collect::<String>()
-                .to_lowercase();
-            if rest.starts_with([' ', '.']) && PRODUCT_WORDS.contains(&next.as_str()) {
-                return true;
-            }
             let capitalised = found.chars().next().is_some_and(char::is_uppercase);
             let shouting = found.chars().filter(|c| c.is_uppercase()).count() >= 2
                 && !found.chars().any(char::is_lowercase)
                 && entry.spelling.chars().any(char::is_lowercase);
-            let (s, _) = doc.sentence_at(start);
-            let initial = s >= start || !doc.text[s..start].chars().any(char::is_alphabetic);
-            capitalised && !shouting && !initial
+            if capitalised && !shouting {
+                let (s, _) = doc.sentence_at(start);
+                if s < start && doc.text[s..start].chars().any(char::is_alphabetic) {
+                    return true;
+                }
+            }
+            let next = rest.trim_start_matches([' ', '.']);
+            let word = &next[..next.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(next.len())];
+            rest.starts_with([' ', '.']) && PRODUCT_WORDS.iter().any(|w| w.eq_ignore_ascii_case(word))
         }
     }
 }
@@ -996,45 +1057,43 @@ fn quoted(text: &str, start: usize, end: usize) -> bool {
     ) && matches!(after, Some('"' | '\'' | '`' | '”' | '’' | '“' | '»' | '‘' | '」'))
 }
 
-fn is_token_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'#' | b'$')
-}
-
 /// Tokens that may be cookie names: runs of `[A-Za-z0-9_.#$-]` (plus a trailing `*`) with an
 /// underscore, mixed case or only capitals (`_ga`, `CookieConsent`, `IDE`), or in quotes.
 fn code_tokens(text: &str) -> Vec<(usize, usize)> {
     let bytes = text.as_bytes();
+    let n = bytes.len();
     let mut out = Vec::new();
     let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        if !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'#' | b'$')) {
+    while i < n {
+        let b = bytes[i];
+        let class = CLASS[usize::from(b)];
+        if class & ALNUM == 0 && !matches!(b, b'_' | b'#' | b'$') {
             i += 1;
             continue;
         }
         let start = i;
         let (mut underscore, mut upper_after_first, mut lower, mut not_caps) = (false, false, false, false);
-        let first_upper = b.is_ascii_uppercase();
-        while let Some(&b) = bytes.get(i) {
-            if !is_token_byte(b) {
+        let first_upper = class & UPPER != 0;
+        while i < n {
+            let b = bytes[i];
+            let c = CLASS[usize::from(b)];
+            if c & TOKEN == 0 {
                 break;
             }
             underscore |= b == b'_';
-            upper_after_first |= i > start && b.is_ascii_uppercase();
-            lower |= b.is_ascii_lowercase();
-            not_caps |= !(b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
+            upper_after_first |= i > start && c & UPPER != 0;
+            lower |= c & LOWER != 0;
+            not_caps |= c & (UPPER | ALNUM) == 0 && b != b'.' && b != b'-' || c & LOWER != 0 || b == b'_';
             i += 1;
         }
-        if bytes.get(i) == Some(&b'*') {
+        if i < n && bytes[i] == b'*' {
             i += 1;
         }
         let caps = first_upper && !not_caps && (3..=21).contains(&(i - start));
-        let quote_before = match start.checked_sub(1).and_then(|j| bytes.get(j)) {
+        let quote_before = match start.checked_sub(1).map(|j| bytes[j]) {
             Some(b'"' | b'\'' | b'`') => true,
-            Some(&b) if b >= 0x80 => {
-                matches!(
-                    text[..start].chars().next_back(),
-                    Some('“' | '‘' | '„' | '«' | '‚' | '「')
-                )
+            Some(b) if b >= 0x80 => {
+                matches!(text[..start].chars().next_back(), Some('“' | '‘' | '„' | '«' | '‚' | '「'))
             }
             _ => false,
         };
@@ -1061,7 +1120,7 @@ fn lookup(
     index: &SignatureIndex,
     token: &str,
     generic_ok: bool,
-    cache: &mut HashMap<String, Option<(DeclaredCategory, bool)>>,
+    cache: &mut FastMap<String, Option<(DeclaredCategory, bool)>>,
     budget: &mut usize,
 ) -> Option<DeclaredCategory> {
     let found = match cache.get(token) {
@@ -1091,9 +1150,9 @@ fn lookup(
 fn find_cookies(doc: &Doc, p: &Patterns, index: &SignatureIndex, problems: &mut Vec<String>) -> Cookies {
     let (text, lower) = (doc.text, doc.lower.as_str());
     let mut items: Vec<DeclaredItem> = Vec::new();
-    let mut names: HashSet<String> = HashSet::new();
+    let mut names: FastSet<String> = FastSet::default();
     let mut mentions = Vec::new();
-    let mut cache = HashMap::new();
+    let mut cache = FastMap::default();
     let mut budget = MAX_COOKIE_LOOKUPS;
     let mut add = |name: &str, cat: DeclaredCategory, start: usize, items: &mut Vec<DeclaredItem>| {
         mentions.push((start, start + name.len(), name.to_string()));
@@ -1116,7 +1175,7 @@ fn find_cookies(doc: &Doc, p: &Patterns, index: &SignatureIndex, problems: &mut 
     };
 
     // Names listed after "cookie(s) named/called …".
-    let mut listed: HashSet<usize> = HashSet::new();
+    let mut listed: FastSet<usize> = FastSet::default();
     for (at, _) in lower.match_indices("cookie") {
         let window = &lower[at..ceil_char(lower, at + 60)];
         let Some(m) = p.named_list.find(window).filter(|_| left_ok(text, at)) else {
@@ -1245,10 +1304,10 @@ fn find_cookies(doc: &Doc, p: &Patterns, index: &SignatureIndex, problems: &mut 
 struct Found {
     /// (technology, start, end), at most one per technology and sentence.
     tech_hits: Vec<(&'static str, usize, usize)>,
-    tech_seen: HashSet<(&'static str, usize)>,
+    tech_seen: FastSet<(&'static str, usize)>,
     retention: Vec<(usize, RetentionStatement)>,
     negs: Vec<Neg>,
-    neg_seen: HashSet<(usize, &'static str)>,
+    neg_seen: FastSet<(usize, &'static str)>,
 }
 
 impl Found {
@@ -1268,7 +1327,7 @@ struct Neg {
 
 fn scan(doc: &Doc, p: &Patterns, cookies: &[(usize, usize, String)], f: &mut Found) {
     let lower = doc.lower.as_str();
-    let mut kinds: HashMap<&str, Option<&'static str>> = HashMap::new();
+    let mut kinds: FastMap<&str, Option<&'static str>> = FastMap::default();
     for m in p.scanner.find_iter(lower) {
         handle(doc, p, cookies, &mut kinds, f, m.start(), m.end());
     }
@@ -1294,7 +1353,7 @@ fn handle<'d>(
     doc: &'d Doc,
     p: &Patterns,
     cookies: &[(usize, usize, String)],
-    kinds: &mut HashMap<&'d str, Option<&'static str>>,
+    kinds: &mut FastMap<&'d str, Option<&'static str>>,
     f: &mut Found,
     start: usize,
     end: usize,
@@ -1666,6 +1725,21 @@ const OBJECT_ANCHORS: &[&str] = &[
     "verkop", "sprzeda", "beacon", "pixel", "gif", "bug", "balise", "baliza",
 ];
 
+/// Whether `object` holds one of [`OBJECT_ANCHORS`]: one pass, dispatching on the first byte.
+fn has_anchor(object: &str) -> bool {
+    let bytes = object.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if matches!(bytes[i], b'b' | b'c' | b'e' | b'f' | b'g' | b'h' | b'p' | b's' | b'v')
+            && OBJECT_ANCHORS.iter().any(|a| bytes[i..].starts_with(a.as_bytes()))
+        {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
 /// Records what the negation cue at `cs..ce` denies, if its clause is the site's own plain
 /// statement.
 fn negation_at(doc: &Doc, kind: Cue, cs: usize, ce: usize, f: &mut Found) {
@@ -1679,7 +1753,7 @@ fn negation_at(doc: &Doc, kind: Cue, cs: usize, ce: usize, f: &mut Found) {
         Cue::Determiner => &lower[ce..ceil_char(lower, (ce + 40).min(e))],
         Cue::Active => &lower[ce..ceil_char(lower, (ce + 100).min(e))],
     };
-    if !has_any(object, OBJECT_ANCHORS) {
+    if !has_anchor(object) {
         return;
     }
     // Do Not Track disclosures and Do Not Sell links.

@@ -1359,4 +1359,56 @@ mod tests {
         assert!(text.contains("\nPass \"reject\": "));
         assert_eq!(text.matches("\nCookies (lifetime").count(), 2);
     }
+
+    #[test]
+    fn attributed_third_parties_declarations_and_findings() {
+        let mut r = report();
+        r.passes[0].third_parties = vec![ThirdParty {
+            domain: "adloop.example".into(),
+            vendor: Some("demo-adloop".into()),
+            vendor_name: Some("AdLoop".into()),
+            owner: Some("AdLoop Ltd.".into()),
+            category: Some("advertising".into()),
+            vendors: vec!["demo-adloop".into(), "demo-datamesh".into()],
+            same_owner_as_site: true,
+            hosts: 1,
+            requests: 2,
+            cookies: 1,
+            list_matches: 1,
+            first_seen_ms: 120.0,
+        }];
+        r.declared = Some(crate::policy::DeclaredPolicy {
+            consent_manager: Some("cookiebot".into()),
+            sources: vec![crate::policy::PolicySource {
+                kind: "cookiebot-dialog".into(),
+                location: "https://www.brightbasket.example/".into(),
+                items: 12,
+                vendors: 2,
+                statements: 0,
+                problems: vec!["row 3: expected 8 fields, found 5".into()],
+            }],
+            ..Default::default()
+        });
+        r.findings = vec![crate::audit::Finding {
+            id: "DCL-001:cookie:_fbp@shop.example".into(),
+            rule: "DCL-001".into(),
+            title: "Undeclared cookie".into(),
+            severity: crate::audit::Severity::High,
+            pass: "initial".into(),
+            message: "Cookie `_fbp` on shop.example is set but not declared.".into(),
+            evidence: Default::default(),
+        }];
+        r.findings_summary = crate::audit::FindingCounts::of(&r.findings);
+        let text = render(&r);
+        assert_eq!(
+            section(&text, "Third parties"),
+            [
+                "  DOMAIN          VENDOR  CATEGORY     REQUESTS  COOKIES  FIRST SEEN",
+                "  adloop.example  AdLoop  advertising         2        1      120 ms",
+                "      also: demo-datamesh · same owner as the site: AdLoop Ltd. · 1 request(s) on a filter list",
+            ]
+        );
+        assert!(text.contains("\nDeclared\n  consent manager: cookiebot\n  cookiebot-dialog: 12 items, 2 vendors, 0 statements — https://www.brightbasket.example/ (1 problem(s))\n    ! row 3: expected 8 fields, found 5\n"), "{text}");
+        assert!(text.contains("\nFindings: 1 high, 0 medium, 0 low, 0 info\n  high   DCL-001  Cookie `_fbp` on shop.example is set but not declared.\n"), "{text}");
+    }
 }
