@@ -276,19 +276,21 @@ async fn declared_for_capture(
     if s.analysis.policy_pages
         && let Some(info) = &cap.page_info
     {
-        let links = crate::policy::discover::policy_links(info, 2);
+        let links: Vec<String> = crate::policy::discover::policy_links(info, 2)
+            .into_iter()
+            .filter(|l| *l != page_url)
+            .collect();
         log::debug!("{} links, policy pages: {links:?}", info.links.len());
-        for link in links {
-            if link == page_url {
-                continue;
-            }
-            let limit = s
-                .page
-                .timeout
-                .min(Duration::from_secs(15))
-                .max(Duration::from_secs(3));
-            documents.push(crate::capture::page::load_document(browser, &link, limit).await);
-        }
+        let limit = s
+            .page
+            .timeout
+            .min(Duration::from_secs(15))
+            .max(Duration::from_secs(3));
+        // The pages load side by side, each in its own context.
+        let loads = links
+            .iter()
+            .map(|link| crate::capture::page::load_document(browser, link, limit));
+        documents = futures_util::future::join_all(loads).await;
     }
     crate::policy::discover::declared_policy(
         &page_url,

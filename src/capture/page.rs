@@ -498,6 +498,12 @@ async fn collect(
         });
     }
 
+    // A page whose document never arrived may not answer scripts at all: ask briefly.
+    let eval_limit = if capture.document_status.is_some() {
+        limit
+    } else {
+        Duration::from_secs(2)
+    };
     let probe = "JSON.stringify({ua: navigator.userAgent, webdriver: navigator.webdriver, \
                  brands: navigator.userAgentData ? navigator.userAgentData.brands.map(b => b.brand) : []})";
     if let Ok(v) = cdp
@@ -505,7 +511,7 @@ async fn collect(
             Some(session),
             "Runtime.evaluate",
             json!({"expression": probe, "returnByValue": true}),
-            limit,
+            eval_limit,
         )
         .await
         && let Some(Ok(id)) = v["result"]["value"].as_str().map(serde_json::from_str::<Value>)
@@ -523,8 +529,8 @@ async fn collect(
         });
     }
 
-    capture.page_info = page_info(cdp, session, limit).await;
-    if capture.page_info.is_none() {
+    capture.page_info = page_info(cdp, session, eval_limit).await;
+    if capture.page_info.is_none() && capture.document_status.is_some() {
         capture
             .problems
             .push("could not read the page's links and consent-manager data".into());
