@@ -342,6 +342,45 @@ fn cookieconsent_v3_family() {
     check_family(&r, Some("cookieconsent-v3"), "cookieconsent-v3", PLANTED);
 }
 
+/// CookieYes tables have no provider column; the vendors the privacy text names are the
+/// declared third parties, so Meta is still undeclared (DCL-003).
+#[test]
+fn cookieyes_family() {
+    let section = |title: &str, label: &str| {
+        let rows: String = DECLARED
+            .iter()
+            .filter(|d| d.2 == label)
+            .map(|(n, _, _, e)| format!("<tr><td>{n}</td><td>{e}</td><td>A purpose</td></tr>"))
+            .collect();
+        format!(
+            "<h3>{title}</h3><div class=\"cky-table-wrapper\"><table class=\"cky-cookie-audit-table\"><thead><tr><th>Cookie</th><th>Duration</th><th>Description</th></tr></thead><tbody>{rows}</tbody></table></div>"
+        )
+    };
+    let body: String = [
+        ("Necessary", "Necessary"),
+        ("Functional", "Preferences"),
+        ("Analytics", "Statistics"),
+        ("Advertisement", "Marketing"),
+        ("Other", "Unclassified"),
+    ]
+    .iter()
+    .map(|(t, l)| section(t, l))
+    .collect();
+    let policy = format!(
+        "<html><head><title>Cookie Policy</title></head><body><h1>Cookie Policy</h1><div class=\"cky-audit-table-element\">{body}</div></body></html>"
+    );
+    let head = "<script src=\"https://cdn-cookieyes.com/client_data/abc/script.js\"></script>".to_string();
+    let r = scan(
+        site(
+            head,
+            "<a href=\"/cookie-policy\">Cookie policy</a> <a href=\"/privacy\">Privacy</a>",
+            vec![("/cookie-policy", policy)],
+        ),
+        &[],
+    );
+    check_family(&r, Some("cookieyes"), "cookieyes", PLANTED);
+}
+
 #[test]
 fn cookie_table_family() {
     let r = scan(
