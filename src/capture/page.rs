@@ -101,26 +101,7 @@ async fn record(
         json!({"discover": true, "filter": [{"type": "page"}]}),
     )
     .await?;
-    let target = cdp
-        .call(
-            None,
-            "Target.createTarget",
-            json!({"url": "about:blank", "browserContextId": ctx}),
-        )
-        .await?["targetId"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let session = cdp
-        .call(
-            None,
-            "Target.attachToTarget",
-            json!({"targetId": target, "flatten": true}),
-        )
-        .await?["sessionId"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let (target, session) = open_page(cdp, ctx).await?;
     let ua = browser.user_agent_override();
     setup_session(cdp, &session, "page", &ua).await?;
 
@@ -221,6 +202,32 @@ async fn record(
         )
         .await;
     Ok(capture)
+}
+
+/// Creates a blank page in browser context `ctx` and attaches to it with a flattened
+/// session; returns (target id, session id).
+async fn open_page(cdp: &Cdp, ctx: &str) -> Result<(String, String), CdpError> {
+    let target = cdp
+        .call(
+            None,
+            "Target.createTarget",
+            json!({"url": "about:blank", "browserContextId": ctx}),
+        )
+        .await?["targetId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let session = cdp
+        .call(
+            None,
+            "Target.attachToTarget",
+            json!({"targetId": target, "flatten": true}),
+        )
+        .await?["sessionId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    Ok((target, session))
 }
 
 /// Enables the domains we record on a (page or child) session and injects the hook.
@@ -660,26 +667,7 @@ pub async fn load_document(browser: &Browser, url: &str, timeout: Duration) -> P
             .unwrap_or_default()
             .to_string();
         let inner = async {
-            let target = cdp
-                .call(
-                    None,
-                    "Target.createTarget",
-                    json!({"url": "about:blank", "browserContextId": ctx}),
-                )
-                .await?["targetId"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
-            let session = cdp
-                .call(
-                    None,
-                    "Target.attachToTarget",
-                    json!({"targetId": target, "flatten": true}),
-                )
-                .await?["sessionId"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
+            let (target, session) = open_page(&cdp, &ctx).await?;
             let s = Some(session.as_str());
             cdp.call(s, "Page.enable", json!({})).await?;
             cdp.call(s, "Network.enable", json!({})).await?;
