@@ -189,6 +189,7 @@ pub async fn run(cli: Cli) -> i32 {
         Command::Signatures(cmd) => crate::signatures::cli::run(&cmd),
         Command::Explain { rule } => explain_command(rule.as_deref()),
         Command::Policy(args) => policy_command(&args, quiet).await,
+        Command::Diff(args) => diff_command(&args, quiet),
     };
     match result {
         Ok(code) => code,
@@ -694,6 +695,21 @@ async fn demo_command(args: &DemoArgs, quiet: bool) -> Result<i32, Error> {
     print!("{}", report::text::render(report));
     println!("\nJSON report written to {}", args.output.display());
     Ok(code)
+}
+
+fn diff_command(args: &crate::cli::DiffArgs, quiet: bool) -> Result<i32, Error> {
+    let old = crate::diff::load_reports(&args.old)?;
+    let new = crate::diff::load_reports(&args.new)?;
+    let d = crate::diff::diff(&old, &new);
+    let out = match args.format {
+        Format::Json => serde_json::to_string_pretty(&d).unwrap_or_default() + "\n",
+        Format::Text => crate::diff::render_text(&d),
+    };
+    let code = emit("-", &out, quiet)?;
+    Ok(match args.fail_on {
+        Some(level) if code == EXIT_OK && crate::diff::has_new_finding_at(&d, level) => EXIT_FINDINGS,
+        _ => code,
+    })
 }
 
 fn explain_command(rule: Option<&str>) -> Result<i32, Error> {

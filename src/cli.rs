@@ -37,6 +37,23 @@ pub enum Command {
     },
     /// Print what a site declares: its consent manager's list, cookie tables and policy text.
     Policy(PolicyArgs),
+    /// Compare two runs (report files or directories): new and removed third parties, cookies and findings.
+    Diff(DiffArgs),
+}
+
+/// `crumbs diff`.
+#[derive(Debug, Clone, Args)]
+pub struct DiffArgs {
+    /// The older report file or directory (e.g. last night's).
+    pub old: PathBuf,
+    /// The newer report file or directory.
+    pub new: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Exit with code 1 when a new finding has at least this severity.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<crate::audit::Severity>,
 }
 
 /// `crumbs policy`.

@@ -19,6 +19,7 @@ pub mod capture;
 pub mod classify;
 pub mod cli;
 pub mod demo;
+pub mod diff;
 pub mod error;
 pub mod observe;
 pub mod policy;

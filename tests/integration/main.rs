@@ -5,6 +5,7 @@
 mod bad_input;
 mod cli;
 mod demo;
+mod diff;
 mod har;
 mod policy;
 mod scan;
