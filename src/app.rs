@@ -190,6 +190,7 @@ pub async fn run(cli: Cli) -> i32 {
         Command::Explain { rule } => explain_command(rule.as_deref()),
         Command::Policy(args) => policy_command(&args, quiet).await,
         Command::Diff(args) => diff_command(&args, quiet),
+        Command::Report(args) => report_command(&args, quiet),
     };
     match result {
         Ok(code) => code,
@@ -558,10 +559,7 @@ fn from_har_command(args: &ScanArgs, path: &Path, quiet: bool) -> Result<i32, Er
             report.passes[0].requests.len()
         ),
     );
-    let out = match args.format {
-        Format::Json => serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
-        Format::Text => report::text::render(&report),
-    };
+    let out = render_reports(std::slice::from_ref(&report), args.format);
     let mut code = emit(&args.output, &out, quiet)?;
     code = code.max(problems_code(&analysis));
     if code == EXIT_OK {
@@ -612,17 +610,7 @@ async fn scan_command(args: &ScanArgs, quiet: bool) -> Result<i32, Error> {
     if reports.is_empty() {
         return Ok(EXIT_ERROR);
     }
-    let out = match args.format {
-        Format::Json if reports.len() == 1 => {
-            serde_json::to_string_pretty(&reports[0]).unwrap_or_default() + "\n"
-        }
-        Format::Json => serde_json::to_string_pretty(&reports).unwrap_or_default() + "\n",
-        Format::Text => reports
-            .iter()
-            .map(report::text::render)
-            .collect::<Vec<_>>()
-            .join("\n"),
-    };
+    let out = render_reports(&reports, args.format);
     let written = emit(&args.output, &out, quiet)?;
     let mut code = code.max(written).max(problems_code(&settings.analysis));
     if code == EXIT_OK {
@@ -697,13 +685,38 @@ async fn demo_command(args: &DemoArgs, quiet: bool) -> Result<i32, Error> {
     Ok(code)
 }
 
+/// Renders reports in a format: one JSON object (or an array for several), text, Markdown.
+pub fn render_reports(reports: &[Report], format: Format) -> String {
+    match format {
+        Format::Json if reports.len() == 1 => {
+            serde_json::to_string_pretty(&reports[0]).unwrap_or_default() + "\n"
+        }
+        Format::Json => serde_json::to_string_pretty(&reports).unwrap_or_default() + "\n",
+        Format::Text => reports
+            .iter()
+            .map(report::text::render)
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Format::Md => reports
+            .iter()
+            .map(report::markdown::render)
+            .collect::<Vec<_>>()
+            .join("\n---\n\n"),
+    }
+}
+
+fn report_command(args: &crate::cli::ReportArgs, quiet: bool) -> Result<i32, Error> {
+    let reports = crate::diff::load_reports(&args.report)?;
+    emit(&args.output, &render_reports(&reports, args.format), quiet)
+}
+
 fn diff_command(args: &crate::cli::DiffArgs, quiet: bool) -> Result<i32, Error> {
     let old = crate::diff::load_reports(&args.old)?;
     let new = crate::diff::load_reports(&args.new)?;
     let d = crate::diff::diff(&old, &new);
     let out = match args.format {
         Format::Json => serde_json::to_string_pretty(&d).unwrap_or_default() + "\n",
-        Format::Text => crate::diff::render_text(&d),
+        Format::Text | Format::Md => crate::diff::render_text(&d),
     };
     let code = emit("-", &out, quiet)?;
     Ok(match args.fail_on {
@@ -765,7 +778,7 @@ async fn policy_command(args: &crate::cli::PolicyArgs, quiet: bool) -> Result<i3
     };
     let out = match args.format {
         Format::Json => serde_json::to_string_pretty(&policy).unwrap_or_default() + "\n",
-        Format::Text => crate::report::text::render_policy(&policy),
+        Format::Text | Format::Md => crate::report::text::render_policy(&policy),
     };
     emit("-", &out, quiet)
 }

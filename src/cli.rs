@@ -39,6 +39,21 @@ pub enum Command {
     Policy(PolicyArgs),
     /// Compare two runs (report files or directories): new and removed third parties, cookies and findings.
     Diff(DiffArgs),
+    /// Render a stored JSON report again, as text or Markdown.
+    Report(ReportArgs),
+}
+
+/// `crumbs report`.
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// The JSON report (one report or an array).
+    pub report: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Md)]
+    pub format: Format,
+    /// Write to FILE (`-` for stdout).
+    #[arg(short, long, value_name = "FILE", default_value = "-")]
+    pub output: String,
 }
 
 /// `crumbs diff`.
@@ -135,6 +150,8 @@ pub enum Format {
     Json,
     /// A human summary: counts, third parties, cookies.
     Text,
+    /// Markdown for tickets: verdict, findings with evidence, third parties, passes.
+    Md,
 }
 
 /// Options of the browser and of waiting, shared by `scan` and `demo`.

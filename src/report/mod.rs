@@ -4,6 +4,7 @@
 //! types (`crumbs schema`) and committed as `schema/report.schema.json`; a test fails
 //! when the two drift apart. Bump [`SCHEMA_VERSION`] on any incompatible change.
 
+pub mod markdown;
 pub mod text;
 
 use schemars::JsonSchema;

@@ -7,6 +7,7 @@ mod cli;
 mod demo;
 mod diff;
 mod har;
+mod markdown;
 mod policy;
 mod scan;
 mod signatures;
