@@ -33,7 +33,7 @@
 //!   text keeps them as it shows them, separated by spaces (company names have spaces too).
 //! * **Categories** come from the table (`Advertising` → marketing). In the rendered
 //!   declaration the section header is localised: it is mapped with
-//!   [`DeclaredCategory::from_label`] plus a few more words (Polish, Dutch, Nordic, …); a
+//!   [`super::tables::category_from_label`] (the shared localised vocabulary); a
 //!   header still not recognised gets its category from its position in Cookiebot's fixed
 //!   order Necessary / Preferences / Statistics / Marketing / Unclassified (empty categories
 //!   are left out), and only when that position is certain — the recognised neighbours
@@ -64,9 +64,7 @@ use regex::Regex;
 use scraper::{ElementRef, Html, Node, Selector};
 use serde_json::Value;
 
-use super::model::{
-    DeclaredCategory, DeclaredItem, DeclaredPolicy, DeclaredVendor, ItemKind, PolicySource, parse_expiry,
-};
+use super::model::{DeclaredCategory, DeclaredItem, DeclaredPolicy, DeclaredVendor, ItemKind, PolicySource};
 use crate::signatures::pattern::NamePattern;
 
 /// Inputs larger than this are not read.
@@ -216,26 +214,10 @@ fn set_expiry(item: &mut DeclaredItem, text: &str) {
     if text.is_empty() {
         return;
     }
-    let (secs, session) = expiry(&text);
+    let (secs, session) = super::tables::expiry(&text);
     item.expiry_text = Some(text);
     item.expiry_secs = secs;
     item.session = session;
-}
-
-/// [`parse_expiry`] plus a few more session words.
-fn expiry(text: &str) -> (Option<u64>, Option<bool>) {
-    let parsed = parse_expiry(text);
-    if parsed != (None, None) {
-        return parsed;
-    }
-    let t = text.to_lowercase();
-    if ["sesja", "sessão", "istunto", "relace", "sesión"]
-        .iter()
-        .any(|w| t.contains(w))
-    {
-        return (Some(0), Some(true));
-    }
-    parsed
 }
 
 /// Whitespace runs to one space, trimmed.
@@ -267,50 +249,6 @@ fn is_pending(purpose: &str) -> bool {
 fn purpose_of(text: &str) -> Option<String> {
     let p = normalize_ws(text);
     (!p.is_empty() && !is_pending(&p)).then_some(p)
-}
-
-/// A Cookiebot category label (possibly localised) → category.
-fn category_label(label: &str) -> DeclaredCategory {
-    let c = DeclaredCategory::from_label(label);
-    if c != DeclaredCategory::Unknown {
-        return c;
-    }
-    let l = label.to_lowercase();
-    let has = |words: &[&str]| words.iter().any(|w| l.contains(w));
-    if has(&["marketing", "reklam", "werb", "annonc", "mainonta", "oglaš"]) {
-        return DeclaredCategory::Marketing;
-    }
-    if has(&["statisti", "statisz", "analit", "analyt", "analíti", "tilasto"]) {
-        return DeclaredCategory::Statistics;
-    }
-    if has(&[
-        "klasyfik",
-        "klassifiz",
-        "classifi",
-        "clasific",
-        "klassific",
-        "luokittelem",
-    ]) {
-        return DeclaredCategory::Unclassified;
-    }
-    if has(&["preferen", "voorkeur", "funkcjonaln", "präferenz", "asetuk"]) {
-        return DeclaredCategory::Preferences;
-    }
-    if has(&[
-        "podstawow",
-        "niezbęd",
-        "wymagan",
-        "noodzakelijk",
-        "nødvendig",
-        "nödvändig",
-        "nezbytn",
-        "necess",
-        "välttämät",
-        "szüksé",
-    ]) {
-        return DeclaredCategory::Necessary;
-    }
-    DeclaredCategory::Unknown
 }
 
 /// Cookiebot's fixed category order.
@@ -1015,13 +953,13 @@ fn assign_categories(out: &mut Out, sections: Vec<Section>) {
         let by_label = s
             .label
             .as_deref()
-            .map(category_label)
+            .map(super::tables::category_from_label)
             .filter(|c| *c != DeclaredCategory::Unknown);
         let by_desc = s
             .description
             .as_deref()
             .map(|d| {
-                category_label(
+                super::tables::category_from_label(
                     d.get(..d.char_indices().nth(60).map_or(d.len(), |(i, _)| i))
                         .unwrap_or(d),
                 )
@@ -1243,7 +1181,7 @@ fn category_headers(text: &str) -> Vec<CatHeader> {
         let words: Vec<&str> = label.as_str().split_whitespace().collect();
         let mapped = (1..=words.len()).find_map(|k| {
             let l = words.get(words.len() - k..)?.join(" ");
-            (category_label(&l) != DeclaredCategory::Unknown).then_some(l)
+            (super::tables::category_from_label(&l) != DeclaredCategory::Unknown).then_some(l)
         });
         if let Some(label) = mapped {
             found.push(CatHeader {

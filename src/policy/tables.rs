@@ -286,7 +286,8 @@ pub(crate) fn purpose_text(s: &str) -> Option<String> {
 }
 
 /// [`DeclaredCategory::from_label`], plus words it does not know yet (Polish, Dutch,
-/// Italian, Spanish and French plural forms, German compounds).
+/// Italian, Spanish and French plural forms, German compounds, Nordic and Central European
+/// words). Every declaration reader (tables, consent managers, Cookiebot) uses this one.
 pub fn category_from_label(label: &str) -> DeclaredCategory {
     let c = DeclaredCategory::from_label(label);
     if c != DeclaredCategory::Unknown {
@@ -302,6 +303,11 @@ pub fn category_from_label(label: &str) -> DeclaredCategory {
         "retargeting",
         "remarketing",
         "profil",
+        "reklam",
+        "werb",
+        "annonc",
+        "mainonta",
+        "oglaš",
     ]) {
         return DeclaredCategory::Marketing;
     }
@@ -318,6 +324,11 @@ pub fn category_from_label(label: &str) -> DeclaredCategory {
         "statist",
         "estadíst",
         "statystyk",
+        "statisti",
+        "statisz",
+        "analit",
+        "analyt",
+        "tilasto",
     ]) {
         return DeclaredCategory::Statistics;
     }
@@ -328,6 +339,12 @@ pub fn category_from_label(label: &str) -> DeclaredCategory {
         "non classé",
         "sin clasific",
         "overig",
+        "klasyfik",
+        "klassifiz",
+        "classifi",
+        "clasific",
+        "klassific",
+        "luokittelem",
     ]) {
         return DeclaredCategory::Unclassified;
     }
@@ -339,6 +356,9 @@ pub fn category_from_label(label: &str) -> DeclaredCategory {
         "preferencj",
         "personnalis",
         "ustawie",
+        "preferen",
+        "präferenz",
+        "asetuk",
     ]) {
         return DeclaredCategory::Preferences;
     }
@@ -359,6 +379,13 @@ pub fn category_from_label(label: &str) -> DeclaredCategory {
         "tecnic",
         "strettamente",
         "essentiel",
+        "niezbęd",
+        "nødvendig",
+        "nödvändig",
+        "nezbytn",
+        "necess",
+        "välttämät",
+        "szüksé",
     ]) {
         return DeclaredCategory::Necessary;
     }
@@ -391,6 +418,8 @@ pub fn expiry(text: &str) -> (Option<u64>, Option<bool>) {
         "schließen des browsers",
         "zamknięci",
         "chiusura del browser",
+        "istunto",
+        "relace",
     ];
     if SESSION.iter().any(|w| t.contains(w)) {
         return (Some(0), Some(true));
