@@ -61,14 +61,14 @@
 use std::collections::{HashMap, HashSet};
 
 use regex::Regex;
-use scraper::{ElementRef, Html, Node, Selector};
+use scraper::{ElementRef, Html, Node};
 use serde_json::Value;
 
 use super::model::{DeclaredCategory, DeclaredItem, DeclaredPolicy, DeclaredVendor, ItemKind, PolicySource};
 use crate::signatures::pattern::NamePattern;
 
 /// Inputs larger than this are not read.
-const MAX_INPUT: usize = 20 << 20;
+const MAX_INPUT: usize = super::MAX_DOCUMENT_BYTES;
 /// At most this many problems are listed per source.
 const MAX_PROBLEMS: usize = 200;
 /// At most this many rows are read per source.
@@ -84,22 +84,6 @@ const MAX_VOCAB: usize = 2000;
 const MAX_HOST_CHARS: usize = 128;
 /// Nesting limit of the JavaScript literal reader.
 const MAX_DEPTH: usize = 16;
-
-/// A constant regular expression, compiled once (`None` only if the pattern were invalid).
-macro_rules! regex {
-    ($pat:expr) => {{
-        static RE: std::sync::OnceLock<Option<Regex>> = std::sync::OnceLock::new();
-        RE.get_or_init(|| Regex::new($pat).ok()).as_ref()
-    }};
-}
-
-/// A constant CSS selector, parsed once.
-macro_rules! selector {
-    ($sel:expr) => {{
-        static SEL: std::sync::OnceLock<Option<Selector>> = std::sync::OnceLock::new();
-        SEL.get_or_init(|| Selector::parse($sel).ok()).as_ref()
-    }};
-}
 
 // ---------------------------------------------------------------------------------------------
 // Output
@@ -143,14 +127,7 @@ impl Out {
     }
 
     fn problem(&mut self, p: impl Into<String>) {
-        let n = self.source.problems.len();
-        if n < MAX_PROBLEMS {
-            self.source.problems.push(p.into());
-        } else if n == MAX_PROBLEMS {
-            self.source
-                .problems
-                .push("further problems not listed".to_string());
-        }
+        self.source.add_problem(p.into(), MAX_PROBLEMS);
     }
 
     /// Refuses inputs over the size limit.

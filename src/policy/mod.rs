@@ -10,6 +10,22 @@
 //! consent manager and the policy pages of a scanned page; the browser-side collection is
 //! in `capture`.
 
+/// A constant regular expression, compiled once (`None` only if the pattern were invalid).
+macro_rules! regex {
+    ($pat:expr) => {{
+        static RE: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+        RE.get_or_init(|| regex::Regex::new($pat).ok()).as_ref()
+    }};
+}
+
+/// A constant CSS selector, parsed once.
+macro_rules! selector {
+    ($sel:expr) => {{
+        static SEL: std::sync::OnceLock<Option<scraper::Selector>> = std::sync::OnceLock::new();
+        SEL.get_or_init(|| scraper::Selector::parse($sel).ok()).as_ref()
+    }};
+}
+
 pub mod cmps;
 pub mod cookiebot;
 pub mod discover;

@@ -179,6 +179,18 @@ pub struct PolicySource {
     pub problems: Vec<String>,
 }
 
+impl PolicySource {
+    /// Records a problem; past `cap` problems, one line says that more were not listed.
+    pub fn add_problem(&mut self, problem: String, cap: usize) {
+        let n = self.problems.len();
+        if n < cap {
+            self.problems.push(problem);
+        } else if n == cap {
+            self.problems.push("further problems not listed".to_string());
+        }
+    }
+}
+
 /// A declared cookie, storage key or pixel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct DeclaredItem {

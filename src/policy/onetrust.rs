@@ -37,7 +37,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use regex::Regex;
 use scraper::{ElementRef, Html, Selector};
 use serde_json::{Map, Value};
 
@@ -47,29 +46,13 @@ use super::model::{
 use crate::signatures::pattern::NamePattern;
 
 /// Inputs larger than this are not read.
-const MAX_INPUT: usize = 20 << 20;
+const MAX_INPUT: usize = super::MAX_DOCUMENT_BYTES;
 /// At most this many problems are listed per source.
 const MAX_PROBLEMS: usize = 200;
 /// At most this many items are read per source.
 const MAX_ITEMS: usize = 50_000;
 /// Sub-groups are followed this deep.
 const MAX_DEPTH: usize = 8;
-
-/// A constant regular expression, compiled once (`None` only if the pattern were invalid).
-macro_rules! regex {
-    ($pat:expr) => {{
-        static RE: std::sync::OnceLock<Option<Regex>> = std::sync::OnceLock::new();
-        RE.get_or_init(|| Regex::new($pat).ok()).as_ref()
-    }};
-}
-
-/// A constant CSS selector, parsed once.
-macro_rules! selector {
-    ($sel:expr) => {{
-        static SEL: std::sync::OnceLock<Option<Selector>> = std::sync::OnceLock::new();
-        SEL.get_or_init(|| Selector::parse($sel).ok()).as_ref()
-    }};
-}
 
 /// What one extractor run collects.
 struct Out {
@@ -97,14 +80,7 @@ impl Out {
     }
 
     fn problem(&mut self, p: impl Into<String>) {
-        let n = self.source.problems.len();
-        if n < MAX_PROBLEMS {
-            self.source.problems.push(p.into());
-        } else if n == MAX_PROBLEMS {
-            self.source
-                .problems
-                .push("further problems not listed".to_string());
-        }
+        self.source.add_problem(p.into(), MAX_PROBLEMS);
     }
 
     fn too_big(&mut self, len: usize) -> bool {

@@ -33,7 +33,7 @@ use super::model::{DeclaredCategory, DeclaredItem, DeclaredPolicy, ItemKind, Pol
 use crate::signatures::pattern::NamePattern;
 
 /// Inputs larger than this are not read.
-pub const MAX_INPUT: usize = 20 * 1024 * 1024;
+pub const MAX_INPUT: usize = super::MAX_DOCUMENT_BYTES;
 /// At most this many problems are listed per source.
 const MAX_PROBLEMS: usize = 100;
 /// At most this many items are read per source.
@@ -230,11 +230,7 @@ pub(crate) fn new_policy(kind: &str, location: &str) -> DeclaredPolicy {
 /// Records a problem on the policy's source (at most [`MAX_PROBLEMS`] are listed).
 pub(crate) fn problem(policy: &mut DeclaredPolicy, msg: String) {
     if let Some(s) = policy.sources.first_mut() {
-        if s.problems.len() < MAX_PROBLEMS {
-            s.problems.push(msg);
-        } else if s.problems.len() == MAX_PROBLEMS {
-            s.problems.push("further problems not listed".to_string());
-        }
+        s.add_problem(msg, MAX_PROBLEMS);
     }
 }
 

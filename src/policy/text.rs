@@ -62,7 +62,7 @@ use super::model::{
 use crate::signatures::{Purpose, Scope, SignatureIndex, Vendor};
 
 const KIND: &str = "policy-text";
-const MAX_BYTES: usize = 20 * 1024 * 1024;
+const MAX_BYTES: usize = super::MAX_DOCUMENT_BYTES;
 const QUOTE_CHARS: usize = 200;
 /// Lower→upper case changes inside words tried as word starts by the regex pass, at most.
 const MAX_JUNCTIONS: usize = 5_000;
