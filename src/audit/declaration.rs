@@ -38,9 +38,8 @@ pub(crate) fn vendor_weight(category: &str) -> Severity {
 }
 
 /// DCL-001, DCL-002, DCL-003, DCL-010, DCL-012 for one pass.
-pub fn check(pass: &Pass, policy: &DeclaredPolicy) -> Vec<Finding> {
+pub fn check(pass: &Pass, policy: &DeclaredPolicy, compiled: &CompiledItems<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
-    let compiled = CompiledItems::new(policy);
     let declares_items = !policy.items.is_empty();
 
     for c in &pass.cookies {
@@ -330,8 +329,11 @@ fn is_declared(
 }
 
 /// DCL-020: declared entries that matched nothing observed in any pass.
-pub fn declared_not_seen(passes: &[Pass], policy: &DeclaredPolicy) -> Vec<Finding> {
-    let compiled = CompiledItems::new(policy);
+pub fn declared_not_seen(
+    passes: &[Pass],
+    policy: &DeclaredPolicy,
+    compiled: &CompiledItems<'_>,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     for (item, pattern) in &compiled.items {
         if item.kind == crate::policy::ItemKind::Pixel {

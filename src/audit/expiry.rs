@@ -16,8 +16,7 @@ fn days(secs: i64) -> String {
 }
 
 /// EXP-001, EXP-002, EXP-003, EXP-005 for one pass.
-pub fn check(pass: &Pass, policy: &DeclaredPolicy) -> Vec<Finding> {
-    let compiled = CompiledItems::new(policy);
+pub fn check(pass: &Pass, policy: &DeclaredPolicy, compiled: &CompiledItems<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     for c in &pass.cookies {
         if c.source == CookieSource::Request {

@@ -169,7 +169,7 @@ pub(crate) fn declared_ref(policy: &DeclaredPolicy, item: &DeclaredItem) -> Decl
 }
 
 /// Declared items compiled for matching, with their index in the policy.
-pub(crate) struct CompiledItems<'a> {
+pub struct CompiledItems<'a> {
     pub items: Vec<(&'a DeclaredItem, NamePattern)>,
 }
 
@@ -224,16 +224,18 @@ pub fn audit(passes: &[Pass], policy: Option<&DeclaredPolicy>, site: &str) -> Ve
         // Lifetimes beyond 13 months need no declaration.
         let none = DeclaredPolicy::default();
         for pass in passes {
-            out.extend(expiry::check(pass, &none));
+            out.extend(expiry::check(pass, &none, &CompiledItems::new(&none)));
         }
         return out;
     };
+    // The declared names are compiled once for every rule and pass.
+    let compiled = CompiledItems::new(policy);
     for pass in passes {
-        out.extend(declaration::check(pass, policy));
-        out.extend(expiry::check(pass, policy));
+        out.extend(declaration::check(pass, policy, &compiled));
+        out.extend(expiry::check(pass, policy, &compiled));
         out.extend(disclosure::check(pass, policy));
     }
-    out.extend(declaration::declared_not_seen(passes, policy));
+    out.extend(declaration::declared_not_seen(passes, policy, &compiled));
     // One finding per id: the first pass that shows it.
     let mut seen = std::collections::BTreeSet::new();
     out.retain(|f| seen.insert(f.id.clone()));

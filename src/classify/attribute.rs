@@ -95,14 +95,11 @@ pub fn attribute_pass(
                 .collect();
         }
     }
-    let by_url: BTreeMap<&str, &Attribution> = pass
+    // Beacons are labelled from their request's attribution, looked up by URL below.
+    let by_url: BTreeMap<String, Attribution> = pass
         .requests
         .iter()
-        .filter_map(|r| r.vendor.as_ref().map(|v| (r.url.as_str(), v)))
-        .collect();
-    let by_url: BTreeMap<String, Attribution> = by_url
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.clone()))
+        .filter_map(|r| r.vendor.clone().map(|v| (r.url.clone(), v)))
         .collect();
 
     for c in &mut pass.cookies {
