@@ -161,7 +161,6 @@ pub fn check(pass: &Pass, policy: &DeclaredPolicy, compiled: &CompiledItems<'_>)
             });
             if is_declared(
                 &named,
-                policy,
                 t.vendor.as_deref(),
                 t.vendor_name.as_deref(),
                 t.owner.as_deref(),
@@ -293,7 +292,6 @@ pub(crate) fn declared_names(policy: &DeclaredPolicy) -> BTreeSet<String> {
 
 fn is_declared(
     named: &BTreeSet<String>,
-    _policy: &DeclaredPolicy,
     vendor: Option<&str>,
     vendor_name: Option<&str>,
     owner: Option<&str>,
