@@ -34,6 +34,12 @@ pub const EXIT_INTERRUPTED: i32 = 130;
 pub struct ScanSettings {
     pub browser: BrowserConfig,
     pub page: PageOptions,
+    /// The consent passes to run.
+    pub consent: crate::consent::ConsentMode,
+    /// The consent-manager rules the banner is driven with.
+    pub consent_rules: Arc<crate::consent::RuleSet>,
+    /// Add a `gpc` pass (no interaction, Global Privacy Control sent) compared with `initial`.
+    pub gpc: bool,
     pub show_values: bool,
     pub screenshot: Option<PathBuf>,
     pub har: Option<PathBuf>,
@@ -167,7 +173,12 @@ impl ScanSettings {
                 timeout,
                 wait: secs(b.wait, "--wait")?,
                 screenshot: screenshot.is_some(),
+                consent: None,
+                gpc: false,
             },
+            consent: b.consent,
+            consent_rules: Arc::new(crate::consent::RuleSet::load(&b.consent_rules)?),
+            gpc: b.gpc,
             show_values: b.show_values,
             screenshot,
             har,
@@ -239,30 +250,79 @@ pub struct ScanOutcome {
     pub capture: Capture,
 }
 
-/// Scans `url` in a fresh context of `browser` and builds its report.
+/// The passes a scan runs: (pass name, page options), the first one primary (its
+/// capture gives the screenshot, the HAR and the page's links and consent-manager data).
+pub fn pass_plan(s: &ScanSettings) -> Vec<(String, PageOptions)> {
+    use crate::consent::Action;
+    let mut actions = s.consent.actions();
+    if s.gpc && !actions.contains(&Action::None) {
+        actions.insert(0, Action::None);
+    }
+    let mut plan: Vec<(String, PageOptions)> = actions
+        .into_iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let mut page = s.page.clone();
+            page.consent = Some((a, s.consent_rules.clone()));
+            page.gpc = false;
+            page.screenshot = s.page.screenshot && i == 0;
+            (a.pass_name().to_string(), page)
+        })
+        .collect();
+    if s.gpc {
+        let mut page = s.page.clone();
+        page.consent = Some((Action::None, s.consent_rules.clone()));
+        page.gpc = true;
+        page.screenshot = false;
+        plan.push(("gpc".into(), page));
+    }
+    plan
+}
+
+/// Scans `url` in fresh contexts of `browser` (one per pass, side by side) and builds its report.
 pub async fn scan_one(browser: &Browser, url: &str, s: &ScanSettings) -> Result<ScanOutcome, Error> {
     let started = OffsetDateTime::now_utc();
     let clock = Instant::now();
+    let plan = pass_plan(s);
     // Collection after the hard limit has its own short limits; this is the last resort.
-    let limit = s.page.timeout + Duration::from_secs(60);
-    let capture = match tokio::time::timeout(limit, capture_page(browser, url, &s.page)).await {
-        Ok(r) => r?,
-        Err(_) => {
-            return Err(Error::Browser {
+    let consent_budget = crate::consent::driver::BANNER_WAIT + Duration::from_secs(20);
+    let limit = s.page.timeout * 2 + consent_budget + Duration::from_secs(60);
+    let runs = plan.iter().map(|(_, page)| async move {
+        match tokio::time::timeout(limit, capture_page(browser, url, page)).await {
+            Ok(r) => r,
+            Err(_) => Err(Error::Browser {
                 url: url.to_string(),
                 reason: "the browser stopped answering".into(),
-            });
+            }),
         }
-    };
+    });
+    let mut results = futures_util::future::join_all(runs).await.into_iter();
+    let capture = results.next().unwrap_or_else(|| {
+        Err(Error::Browser {
+            url: url.to_string(),
+            reason: "no pass to run".into(),
+        })
+    })?;
+    let mut others: Vec<(String, Capture)> = Vec::new();
+    let mut problems = Vec::new();
+    for ((name, _), r) in plan.iter().skip(1).zip(results) {
+        match r {
+            Ok(c) => others.push((name.clone(), c)),
+            Err(e) => problems.push(format!("the {name} pass failed: {e}")),
+        }
+    }
     let declared = declared_for_capture(browser, &capture, s).await;
-    let report = build_report(
-        &capture,
+    let others: Vec<(&str, &Capture)> = others.iter().map(|(n, c)| (n.as_str(), c)).collect();
+    let mut report = build_report(
+        (plan[0].0.as_str(), &capture),
+        &others,
         Some(browser.identity()),
         started,
         clock.elapsed(),
         s,
         Some(declared),
     );
+    report.scan.validity.problems.extend(problems);
     Ok(ScanOutcome { report, capture })
 }
 
@@ -305,20 +365,16 @@ async fn declared_for_capture(
 
 /// Assembles the report of one capture.
 pub fn build_report(
-    cap: &Capture,
+    primary: (&str, &Capture),
+    others: &[(&str, &Capture)],
     identity: Option<&BrowserIdentity>,
     started: OffsetDateTime,
     duration: Duration,
     s: &ScanSettings,
     declared: Option<crate::policy::DeclaredPolicy>,
 ) -> Report {
-    let mut pass = build_pass(
-        "initial",
-        cap,
-        ObserveOptions {
-            show_values: s.show_values,
-        },
-    );
+    let cap = primary.1;
+    let captures: Vec<(&str, &Capture)> = std::iter::once(primary).chain(others.iter().copied()).collect();
     let site_host = cap
         .final_url
         .as_deref()
@@ -327,9 +383,28 @@ pub fn build_report(
     let first_party = site_host.as_deref().map(crate::classify::registrable_domain);
     let a = &s.analysis;
     let host = site_host.clone().unwrap_or_default();
-    attribute_pass(&mut pass, &a.signatures, a.lists.as_deref(), &host, &a.cnames);
+    let mut passes = Vec::new();
+    let mut problems = cap.problems.clone();
+    for (i, (name, c)) in captures.iter().enumerate() {
+        let mut pass = build_pass(
+            name,
+            c,
+            ObserveOptions {
+                show_values: s.show_values,
+            },
+        );
+        attribute_pass(&mut pass, &a.signatures, a.lists.as_deref(), &host, &a.cnames);
+        if i > 0 {
+            problems.extend(c.problems.iter().map(|p| format!("{name} pass: {p}")));
+            if c.timeout_hit {
+                problems.push(format!(
+                    "{name} pass: the page did not settle within the time limit"
+                ));
+            }
+        }
+        passes.push(pass);
+    }
     let ok = cap.navigation_error.is_none() && cap.document_status.is_some_and(|s| s < 400);
-    let problems = cap.problems.clone();
     let mut report = Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
@@ -399,7 +474,8 @@ pub fn build_report(
                 popups: cap.popups.clone(),
             },
         },
-        passes: vec![pass],
+        gpc: None,
+        passes,
         declared: None,
         findings: Vec::new(),
         findings_summary: crate::audit::FindingCounts::default(),
@@ -407,6 +483,10 @@ pub fn build_report(
     let site = report.scan.first_party.clone().unwrap_or_default();
     report.findings = crate::audit::audit(&report.passes, declared.as_ref(), &site);
     report.findings_summary = crate::audit::FindingCounts::of(&report.findings);
+    let by_name = |n: &str| report.passes.iter().find(|p| p.name == n);
+    if let (Some(initial), Some(gpc)) = (by_name("initial"), by_name("gpc")) {
+        report.gpc = Some(crate::consent::gpc_effect(initial, gpc));
+    }
     report.declared = declared.filter(|d| !d.sources.is_empty() || d.consent_manager.is_some());
     report
 }
@@ -523,7 +603,12 @@ pub fn analyse_har(text: &str, file: &str, analysis: &Analysis, show_values: boo
             timeout: Duration::ZERO,
             wait: Duration::ZERO,
             screenshot: false,
+            consent: None,
+            gpc: false,
         },
+        consent: crate::consent::ConsentMode::Initial,
+        consent_rules: Arc::new(crate::consent::RuleSet::default()),
+        gpc: false,
         show_values,
         screenshot: None,
         har: None,
@@ -536,7 +621,15 @@ pub fn analyse_har(text: &str, file: &str, analysis: &Analysis, show_values: boo
         analysis.policy_file.clone(),
         &analysis.signatures,
     );
-    let mut report = build_report(&cap, None, started, duration, &settings, Some(declared));
+    let mut report = build_report(
+        ("initial", &cap),
+        &[],
+        None,
+        started,
+        duration,
+        &settings,
+        Some(declared),
+    );
     report.scan.options.timeout_secs = 0.0;
     Ok(report)
 }

@@ -172,6 +172,18 @@ pub struct BrowserArgs {
     /// Keep cookie and storage values in the output (redacted by default).
     #[arg(long)]
     pub show_values: bool,
+    /// Consent passes, each in a fresh browser context: `initial` (no interaction), `reject`
+    /// ("reject all" through the banner, then a reload), `accept`, or `all` three.
+    #[arg(long, value_enum, value_name = "PASSES", default_value_t = crate::consent::ConsentMode::All)]
+    pub consent: crate::consent::ConsentMode,
+    /// Consent-manager rules of your own (repeatable; format in consent/README.md), tried
+    /// before the built-in ones.
+    #[arg(long = "consent-rules", value_name = "FILE")]
+    pub consent_rules: Vec<PathBuf>,
+    /// Also load the page with Global Privacy Control (`Sec-GPC: 1`,
+    /// `navigator.globalPrivacyControl`) and report what it changes against `initial`.
+    #[arg(long)]
+    pub gpc: bool,
 }
 
 /// `crumbs scan`.

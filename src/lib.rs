@@ -18,6 +18,7 @@ pub mod audit;
 pub mod capture;
 pub mod classify;
 pub mod cli;
+pub mod consent;
 pub mod demo;
 pub mod diff;
 pub mod error;

@@ -4,6 +4,7 @@
 //! category, unclassified, declared-not-seen), [`expiry`] (EXP: lifetimes) and
 //! [`disclosure`] (POL: what the privacy policy names). [`rules`] documents every rule.
 
+pub mod consent;
 pub mod declaration;
 pub mod disclosure;
 pub mod expiry;
@@ -226,7 +227,8 @@ pub fn audit(passes: &[Pass], policy: Option<&DeclaredPolicy>, site: &str) -> Ve
         for pass in passes {
             out.extend(expiry::check(pass, &none, &CompiledItems::new(&none)));
         }
-        return out;
+        out.extend(consent::check(passes, None, None));
+        return finish(out);
     };
     // The declared names are compiled once for every rule and pass.
     let compiled = CompiledItems::new(policy);
@@ -236,6 +238,12 @@ pub fn audit(passes: &[Pass], policy: Option<&DeclaredPolicy>, site: &str) -> Ve
         out.extend(disclosure::check(pass, policy));
     }
     out.extend(declaration::declared_not_seen(passes, policy, &compiled));
+    out.extend(consent::check(passes, Some(policy), Some(&compiled)));
+    finish(out)
+}
+
+/// One finding per id (the first pass that shows it), most severe first.
+fn finish(mut out: Vec<Finding>) -> Vec<Finding> {
     // One finding per id: the first pass that shows it.
     let mut seen = std::collections::BTreeSet::new();
     out.retain(|f| seen.insert(f.id.clone()));

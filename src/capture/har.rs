@@ -554,6 +554,7 @@ mod tests {
             declared: None,
             findings: vec![],
             findings_summary: crate::audit::FindingCounts::default(),
+            gpc: None,
             passes: vec![build_pass("initial", cap, ObserveOptions::default())],
         }
     }

@@ -55,6 +55,9 @@ pub struct Capture {
     /// PNG screenshot of the viewport, when asked for.
     #[serde(skip)]
     pub screenshot_png: Option<Vec<u8>>,
+    /// What the pass did about consent, when it drove the banner or read its state.
+    #[serde(default)]
+    pub consent: Option<crate::consent::ConsentInfo>,
 }
 
 /// One HTTP request hop.

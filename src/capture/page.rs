@@ -34,6 +34,11 @@ pub struct PageOptions {
     pub wait: Duration,
     /// Take a PNG screenshot of the viewport.
     pub screenshot: bool,
+    /// The consent action of this pass and the rules to drive the banner with; `None`
+    /// records the load only.
+    pub consent: Option<(crate::consent::Action, std::sync::Arc<crate::consent::RuleSet>)>,
+    /// Send Global Privacy Control (`Sec-GPC: 1`, `navigator.globalPrivacyControl`).
+    pub gpc: bool,
 }
 
 impl Default for PageOptions {
@@ -42,6 +47,8 @@ impl Default for PageOptions {
             timeout: Duration::from_secs(30),
             wait: Duration::from_secs(2),
             screenshot: false,
+            consent: None,
+            gpc: false,
         }
     }
 }
@@ -49,6 +56,155 @@ impl Default for PageOptions {
 enum Internal {
     Navigated(Result<Value, CdpError>),
     Image(usize, Option<ImageProbe>),
+}
+
+/// The recording of one page: events go to the [`Recorder`] while the driver waits for
+/// the page, clicks in it or reads from it.
+struct Pump<'a> {
+    cdp: &'a Cdp,
+    events: &'a mut mpsc::UnboundedReceiver<super::cdp::CdpEvent>,
+    itx: mpsc::UnboundedSender<Internal>,
+    irx: mpsc::UnboundedReceiver<Internal>,
+    rec: Recorder,
+    setup: SessionSetup,
+    session: String,
+    ctx: String,
+    closed: bool,
+    nav_done: bool,
+}
+
+impl Pump<'_> {
+    fn on_internal(&mut self, msg: Internal) {
+        match msg {
+            Internal::Navigated(res) if !self.nav_done => {
+                self.nav_done = true;
+                match res {
+                    Ok(v) => {
+                        if let Some(err) = v["errorText"].as_str().filter(|e| !e.is_empty()) {
+                            self.rec.capture.navigation_error = Some(err.to_string());
+                        }
+                    }
+                    Err(CdpError::Timeout { .. }) => {}
+                    Err(e) => self.rec.capture.navigation_error = Some(e.to_string()),
+                }
+            }
+            Internal::Image(hop, Some(p)) => self.rec.set_image_probe(hop, p),
+            _ => {}
+        }
+    }
+
+    fn on_event(&mut self, ev: Option<super::cdp::CdpEvent>) {
+        match ev {
+            Some(ev) => {
+                for action in self.rec.on_event(&ev) {
+                    run_action(self.cdp, &self.setup, action, &self.itx);
+                }
+            }
+            None => {
+                self.closed = true;
+                self.rec
+                    .capture
+                    .problems
+                    .push("the browser connection closed during the load".into());
+            }
+        }
+    }
+
+    /// Awaits `fut` while recording.
+    async fn during<F: std::future::Future>(&mut self, fut: F) -> F::Output {
+        tokio::pin!(fut);
+        loop {
+            tokio::select! {
+                out = &mut fut => return out,
+                ev = self.events.recv(), if !self.closed => self.on_event(ev),
+                msg = self.irx.recv() => if let Some(m) = msg { self.on_internal(m) },
+            }
+        }
+    }
+
+    /// Records until the page has loaded (`loads` load events), the network is idle and
+    /// `wait` has passed, or until `deadline`. Returns false when the deadline came first.
+    async fn settle(&mut self, loads: u32, wait: Duration, deadline: Instant) -> bool {
+        let mut settle_until: Option<Instant> = None;
+        let tick = Duration::from_millis(50);
+        loop {
+            let now = Instant::now();
+            if let Some(t) = settle_until
+                && now >= t
+            {
+                return true;
+            }
+            if now >= deadline || self.closed {
+                return settle_until.is_some();
+            }
+            if settle_until.is_none() {
+                let rec = &self.rec;
+                let quiet = rec.last_activity.elapsed();
+                let idle = (rec.inflight() == 0 && quiet >= IDLE_QUIET) || quiet >= IDLE_QUIET_ANYWAY;
+                let failed_nav = rec.capture.navigation_error.is_some();
+                if (rec.load_count() >= loads && idle) || (failed_nav && quiet >= IDLE_QUIET) {
+                    let wait = if failed_nav { Duration::ZERO } else { wait };
+                    settle_until = Some((now + wait).min(deadline));
+                }
+            }
+            self.during(tokio::time::sleep(tick)).await;
+        }
+    }
+}
+
+impl crate::consent::driver::Host for Pump<'_> {
+    async fn eval(
+        &mut self,
+        session: Option<&str>,
+        expression: &str,
+        limit: Duration,
+    ) -> Result<Value, String> {
+        let session = session.unwrap_or(&self.session).to_string();
+        let call = self.cdp.request(
+            Some(&session),
+            "Runtime.evaluate",
+            json!({"expression": expression, "returnByValue": true, "awaitPromise": true}),
+        );
+        let v = self.during(call.wait(limit)).await.map_err(|e| e.to_string())?;
+        if let Some(ex) = v.get("exceptionDetails") {
+            let text = ex["exception"]["description"]
+                .as_str()
+                .or(ex["text"].as_str())
+                .unwrap_or("an exception");
+            return Err(format!("the page threw: {}", text.lines().next().unwrap_or(text)));
+        }
+        Ok(v["result"]["value"].clone())
+    }
+
+    async fn cookies(&mut self) -> Vec<(String, String, String)> {
+        let call = self
+            .cdp
+            .request(None, "Storage.getCookies", json!({"browserContextId": self.ctx}));
+        match self.during(call.wait(Duration::from_secs(5))).await {
+            Ok(v) => v["cookies"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|c| {
+                    let s = |k: &str| c[k].as_str().unwrap_or_default().to_string();
+                    (s("name"), s("value"), s("domain"))
+                })
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    async fn sleep(&mut self, d: Duration) {
+        self.during(tokio::time::sleep(d)).await;
+    }
+
+    fn frame_sessions(&self) -> Vec<String> {
+        self.rec.iframe_sessions()
+    }
+
+    fn nav_start_wall(&self) -> Option<f64> {
+        self.rec.nav_start_wall()
+    }
 }
 
 /// Loads `url` in a new browser context of `browser` and records everything.
@@ -102,85 +258,53 @@ async fn record(
     )
     .await?;
     let (target, session) = open_page(cdp, ctx).await?;
-    let ua = browser.user_agent_override();
-    setup_session(cdp, &session, "page", &ua).await?;
+    let setup = SessionSetup {
+        ua: browser.user_agent_override(),
+        gpc: opts.gpc,
+    };
+    setup_session(cdp, &session, "page", &setup).await?;
 
-    let mut rec = Recorder::new(url, &session, &target, ctx);
-    let (itx, mut irx) = mpsc::unbounded_channel::<Internal>();
+    let (itx, irx) = mpsc::unbounded_channel::<Internal>();
+    let mut pump = Pump {
+        cdp,
+        events,
+        itx,
+        irx,
+        rec: Recorder::new(url, &session, &target, ctx),
+        setup,
+        session: session.clone(),
+        ctx: ctx.to_string(),
+        closed: false,
+        nav_done: false,
+    };
     {
         let nav = cdp.request(Some(&session), "Page.navigate", json!({"url": url}));
-        let itx = itx.clone();
+        let itx = pump.itx.clone();
         let limit = opts.timeout;
         tokio::spawn(async move {
             let _ = itx.send(Internal::Navigated(nav.wait(limit).await));
         });
     }
-
-    let mut settle_until: Option<Instant> = None;
-    let mut nav_done = false;
-    let mut closed = false;
-    let tick = Duration::from_millis(50);
-    loop {
-        let now = Instant::now();
-        if let Some(t) = settle_until
-            && now >= t
-        {
-            break;
-        }
-        if now >= deadline {
-            if settle_until.is_none() {
-                rec.capture.timeout_hit = true;
-            }
-            break;
-        }
-        if settle_until.is_none() {
-            let quiet = rec.last_activity.elapsed();
-            let idle = (rec.inflight() == 0 && quiet >= IDLE_QUIET) || quiet >= IDLE_QUIET_ANYWAY;
-            let failed_nav = rec.capture.navigation_error.is_some();
-            if (rec.loaded() && idle) || (failed_nav && quiet >= IDLE_QUIET) {
-                let wait = if failed_nav { Duration::ZERO } else { opts.wait };
-                settle_until = Some((now + wait).min(deadline));
-            }
-        }
-        tokio::select! {
-            ev = events.recv(), if !closed => match ev {
-                Some(ev) => {
-                    for action in rec.on_event(&ev) {
-                        run_action(cdp, &ua, action, &itx);
-                    }
-                }
-                None => {
-                    closed = true;
-                    rec.capture.problems.push("the browser connection closed during the load".into());
-                    break;
-                }
-            },
-            msg = irx.recv() => match msg {
-                Some(Internal::Navigated(res)) if !nav_done => {
-                    nav_done = true;
-                    match res {
-                        Ok(v) => if let Some(err) = v["errorText"].as_str().filter(|e| !e.is_empty()) {
-                            rec.capture.navigation_error = Some(err.to_string());
-                        },
-                        Err(CdpError::Timeout { .. }) => {}
-                        Err(e) => rec.capture.navigation_error = Some(e.to_string()),
-                    }
-                }
-                Some(Internal::Image(hop, Some(p))) => rec.set_image_probe(hop, p),
-                _ => {}
-            },
-            _ = tokio::time::sleep(tick) => {}
-        }
+    let settled = pump.settle(1, opts.wait, deadline).await;
+    if !settled && !pump.closed {
+        pump.rec.capture.timeout_hit = true;
     }
+    let consent = match &opts.consent {
+        Some((action, rules)) if !pump.closed => {
+            Some(consent_pass(&mut pump, *action, rules, opts, settled).await)
+        }
+        _ => None,
+    };
     // Results of image probes already under way.
-    while let Ok(msg) = irx.try_recv() {
-        if let Internal::Image(hop, Some(p)) = msg {
-            rec.set_image_probe(hop, p);
-        }
+    while let Ok(msg) = pump.irx.try_recv() {
+        pump.on_internal(msg);
     }
+    let closed = pump.closed;
+    let rec = pump.rec;
     if closed {
         let mut c = rec.finish();
         c.collected_wall = now_wall();
+        c.consent = consent;
         return Ok(c);
     }
     let frames = rec.frames_for_storage();
@@ -189,6 +313,7 @@ async fn record(
         .map(|(a, b, c, d)| (a.to_string(), b, c.to_string(), d.to_string()))
         .collect();
     let mut capture = rec.finish();
+    capture.consent = consent;
     if !capture.load_fired && capture.navigation_error.is_none() && capture.document_status.is_none() {
         capture.problems.push("the page never answered".into());
     }
@@ -202,6 +327,63 @@ async fn record(
         )
         .await;
     Ok(capture)
+}
+
+/// The consent part of a pass: drive the banner, then reload and observe again.
+async fn consent_pass(
+    pump: &mut Pump<'_>,
+    action: crate::consent::Action,
+    rules: &crate::consent::RuleSet,
+    opts: &PageOptions,
+    settled: bool,
+) -> crate::consent::ConsentInfo {
+    use crate::consent::{Action, ConsentInfo, driver};
+    let mut info = ConsentInfo {
+        action: Some(action),
+        gpc: opts.gpc,
+        ..ConsentInfo::default()
+    };
+    let cap = &pump.rec.capture;
+    if cap.navigation_error.is_some() || cap.document_status.is_none_or(|s| s >= 400) {
+        info.how = "not taken".into();
+        info.reason = Some("the page did not load, so there was no banner to answer".into());
+        return info;
+    }
+    if !settled {
+        info.how = "not taken".into();
+        info.reason = Some(format!(
+            "the page did not settle within the time limit ({} s): it kept loading or reloading, \
+             so no consent action was attempted",
+            opts.timeout.as_secs()
+        ));
+        return info;
+    }
+    // The consent phase has its own budget after the load.
+    let deadline = Instant::now() + driver::BANNER_WAIT + Duration::from_secs(12);
+    info = driver::drive(pump, rules, action, deadline).await;
+    info.gpc = opts.gpc;
+    if action == Action::None || info.action_ms.is_none() {
+        return info;
+    }
+    // Reload and observe again with the choice in place.
+    let loads = pump.rec.load_count();
+    let reload = pump
+        .cdp
+        .request(Some(&pump.session.clone()), "Page.reload", json!({}));
+    if let Err(e) = pump.during(reload.wait(Duration::from_secs(10))).await {
+        info.evidence.push(format!("the reload failed: {e}"));
+        return info;
+    }
+    let reload_deadline = Instant::now() + opts.timeout;
+    if !pump.settle(loads + 1, opts.wait, reload_deadline).await {
+        info.steps
+            .push("the page did not settle after the reload within the time limit".into());
+        pump.rec.capture.timeout_hit = true;
+        return info;
+    }
+    info.steps.push("reloaded the page".into());
+    driver::after_reload(pump, rules, &mut info).await;
+    info
 }
 
 /// Creates a blank page in browser context `ctx` and attaches to it with a flattened
@@ -231,7 +413,8 @@ async fn open_page(cdp: &Cdp, ctx: &str) -> Result<(String, String), CdpError> {
 }
 
 /// Enables the domains we record on a (page or child) session and injects the hook.
-async fn setup_session(cdp: &Cdp, session: &str, kind: &str, ua: &Value) -> Result<(), CdpError> {
+async fn setup_session(cdp: &Cdp, session: &str, kind: &str, setup: &SessionSetup) -> Result<(), CdpError> {
+    let ua = &setup.ua;
     let s = Some(session);
     let mut calls = Vec::new();
     let page_like = kind == "page" || kind == "iframe";
@@ -239,6 +422,20 @@ async fn setup_session(cdp: &Cdp, session: &str, kind: &str, ua: &Value) -> Resu
     if page_like || worker {
         calls.push(cdp.request(s, "Network.enable", json!({"maxPostDataSize": 65536})));
         calls.push(cdp.request(s, "Network.setUserAgentOverride", ua.clone()));
+        if setup.gpc {
+            calls.push(cdp.request(
+                s,
+                "Network.setExtraHTTPHeaders",
+                json!({"headers": {"Sec-GPC": "1"}}),
+            ));
+        }
+    }
+    if setup.gpc && page_like {
+        calls.push(cdp.request(
+            s,
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({"source": GPC_JS, "runImmediately": true}),
+        ));
     }
     if page_like {
         calls.push(cdp.request(s, "Page.enable", json!({})));
@@ -274,13 +471,24 @@ async fn setup_session(cdp: &Cdp, session: &str, kind: &str, ua: &Value) -> Resu
     }
 }
 
-fn run_action(cdp: &Cdp, ua: &Value, action: Action, itx: &mpsc::UnboundedSender<Internal>) {
+/// How every session of a pass is set up.
+#[derive(Debug, Clone)]
+struct SessionSetup {
+    ua: Value,
+    gpc: bool,
+}
+
+/// Global Privacy Control for the page's scripts.
+const GPC_JS: &str = "try { Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', \
+                      { get: () => true, configurable: true, enumerable: true }); } catch (e) {}";
+
+fn run_action(cdp: &Cdp, setup: &SessionSetup, action: Action, itx: &mpsc::UnboundedSender<Internal>) {
     match action {
         Action::SetupChild { session, kind } => {
             let cdp = cdp.clone();
-            let ua = ua.clone();
+            let setup = setup.clone();
             tokio::spawn(async move {
-                let _ = setup_session(&cdp, &session, &kind, &ua).await;
+                let _ = setup_session(&cdp, &session, &kind, &setup).await;
             });
         }
         Action::DismissDialog { session, accept } => {

@@ -63,6 +63,10 @@ pub struct Recorder {
     pub(crate) capture: Capture,
     /// When the last network event arrived.
     pub last_activity: Instant,
+    /// Load events of the main frame so far (a reload adds one).
+    loads: u32,
+    /// Child sessions that detached.
+    detached: HashSet<String>,
 }
 
 impl Recorder {
@@ -89,7 +93,26 @@ impl Recorder {
                 ..Capture::default()
             },
             last_activity: Instant::now(),
+            loads: 0,
+            detached: HashSet::new(),
         }
+    }
+
+    /// Load events of the main frame so far.
+    pub fn load_count(&self) -> u32 {
+        self.loads
+    }
+
+    /// Sessions of cross-origin iframes still attached.
+    pub fn iframe_sessions(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .sessions
+            .iter()
+            .filter(|(s, k)| k.as_str() == "iframe" && !self.detached.contains(*s))
+            .map(|(s, _)| s.clone())
+            .collect();
+        v.sort();
+        v
     }
 
     /// Requests started but neither finished nor failed.
@@ -241,11 +264,15 @@ impl Recorder {
                     });
                 }
             }
-            "Page.loadEventFired"
-                if session == Some(self.main_session.as_str()) && !self.capture.load_fired =>
-            {
-                self.capture.load_fired = true;
-                self.capture.load_ms = p["timestamp"].as_f64().map(|t| self.rel(t));
+            "Page.loadEventFired" if session == Some(self.main_session.as_str()) => {
+                self.loads += 1;
+                if !self.capture.load_fired {
+                    self.capture.load_fired = true;
+                    self.capture.load_ms = p["timestamp"].as_f64().map(|t| self.rel(t));
+                }
+            }
+            "Target.detachedFromTarget" => {
+                self.detached.insert(str_of(p, "sessionId"));
             }
             "Page.frameNavigated" => {
                 let f = &p["frame"];

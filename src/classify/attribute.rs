@@ -137,6 +137,7 @@ pub fn attribute_pass(
             host: r.host.clone(),
             party: r.party,
             time_ms: r.time_ms,
+            consent_ms: r.consent_ms,
             reasons: vec![format!("known {} endpoint {} ({})", a.name, e.matched, e.source)],
             vendor: None,
         });

@@ -218,6 +218,7 @@ pub fn attribute(
                 set_by: write.and_then(|w| w.set_by.clone()),
                 set_by_request: write.and_then(|w| w.request.map(str::to_string)),
                 set_at_ms: write.map(|w| round1(w.at_ms)),
+                consent_ms: None,
                 vendor: None,
             }
         })

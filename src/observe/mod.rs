@@ -91,6 +91,7 @@ pub fn build_pass(name: &str, cap: &Capture, opts: ObserveOptions) -> Pass {
                 party: parties.party(&host),
                 written_by: writer.and_then(|w| w.script.clone()),
                 written_at_ms: writer.map(|w| round1(w.time_ms)),
+                consent_ms: None,
                 vendor: None,
             }
         })
@@ -153,7 +154,7 @@ pub fn build_pass(name: &str, cap: &Capture, opts: ObserveOptions) -> Pass {
         ..PassSummary::default()
     };
 
-    Pass {
+    let mut pass = Pass {
         name: name.to_string(),
         load_ms: cap.load_ms.map(round1),
         summary,
@@ -166,6 +167,28 @@ pub fn build_pass(name: &str, cap: &Capture, opts: ObserveOptions) -> Pass {
         indexeddb,
         beacons,
         frames,
+        consent: cap.consent.clone(),
+    };
+    if let Some(t) = cap.consent.as_ref().and_then(|c| c.action_ms) {
+        stamp_consent_times(&mut pass, t);
+    }
+    pass
+}
+
+/// Gives every timed observation its time relative to the consent action at `action_ms`.
+fn stamp_consent_times(pass: &mut Pass, action_ms: f64) {
+    let rel = |t: f64| round1(t - action_ms);
+    for r in &mut pass.requests {
+        r.consent_ms = Some(rel(r.time_ms));
+    }
+    for b in &mut pass.beacons {
+        b.consent_ms = Some(rel(b.time_ms));
+    }
+    for c in &mut pass.cookies {
+        c.consent_ms = c.set_at_ms.map(rel);
+    }
+    for s in &mut pass.storage {
+        s.consent_ms = s.written_at_ms.map(rel);
     }
 }
 
@@ -218,6 +241,7 @@ fn request(r: &RawRequest, id: &str, parties: &PartyClassifier, opts: ObserveOpt
         duration_ms: r.end_ms.map(|e| round1(e - r.start_ms)),
         finished: r.finished,
         failure: r.failure.clone(),
+        consent_ms: None,
         vendor: None,
         lists: Vec::new(),
     }
@@ -232,6 +256,7 @@ fn beacon(raw: &RawRequest, r: &Request) -> Option<Beacon> {
         host: r.host.clone(),
         party: r.party,
         time_ms: r.time_ms,
+        consent_ms: None,
         reasons,
         vendor: None,
     };

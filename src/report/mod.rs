@@ -22,7 +22,11 @@ pub struct Report {
     pub schema_version: u32,
     pub tool: Tool,
     pub scan: Scan,
-    /// The observations, one entry per browsing pass (`initial`: loaded, no interaction).
+    /// With `--gpc`: how the `gpc` pass differs from the `initial` one.
+    #[serde(default)]
+    pub gpc: Option<crate::consent::GpcEffect>,
+    /// The observations, one entry per browsing pass: `initial` (loaded, no interaction),
+    /// `reject`, `accept` (after the consent choice and a reload), `gpc`.
     pub passes: Vec<Pass>,
     /// What the site declares (consent manager, policy pages, policy file), when anything was read.
     pub declared: Option<crate::policy::DeclaredPolicy>,
@@ -142,7 +146,8 @@ pub struct DialogInfo {
 /// The observations of one browsing pass.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct Pass {
-    /// `initial` (loaded, no interaction); later: `reject`, `accept`.
+    /// `initial` (loaded, no interaction), `reject` (after "reject all"), `accept` (after
+    /// "accept all"), or `gpc` (no interaction, Global Privacy Control sent).
     pub name: String,
     /// Milliseconds from navigation start to the load event.
     pub load_ms: Option<f64>,
@@ -163,6 +168,10 @@ pub struct Pass {
     /// Beacons and tracking pixels, each with the reasons it was judged one.
     pub beacons: Vec<Beacon>,
     pub frames: Vec<Frame>,
+    /// What the pass did about consent (its action, whether the resulting state was
+    /// verified, how, and the evidence); null for a report made from a HAR.
+    #[serde(default)]
+    pub consent: Option<crate::consent::ConsentInfo>,
 }
 
 /// Counts of a pass.
@@ -247,6 +256,10 @@ pub struct Request {
     /// Finished successfully (`false` with no failure: still open when the pass ended).
     pub finished: bool,
     pub failure: Option<String>,
+    /// Start relative to the pass's consent action, ms (negative: before it); null when
+    /// the pass took no action.
+    #[serde(default)]
+    pub consent_ms: Option<f64>,
     pub vendor: Option<Attribution>,
     /// Filter-list rules (`--list`) that matched this request.
     pub lists: Vec<crate::signatures::lists::ListHit>,
@@ -297,6 +310,9 @@ pub struct Cookie {
     pub set_by_request: Option<String>,
     /// When it was set, ms after navigation start.
     pub set_at_ms: Option<f64>,
+    /// When it was set relative to the pass's consent action, ms (negative: before it).
+    #[serde(default)]
+    pub consent_ms: Option<f64>,
     pub vendor: Option<Attribution>,
 }
 
@@ -328,6 +344,9 @@ pub struct StorageItem {
     /// The script that wrote it, where the hook saw the write.
     pub written_by: Option<String>,
     pub written_at_ms: Option<f64>,
+    /// When it was written relative to the pass's consent action, ms (negative: before it).
+    #[serde(default)]
+    pub consent_ms: Option<f64>,
     pub vendor: Option<Attribution>,
 }
 
@@ -351,6 +370,9 @@ pub struct Beacon {
     pub host: String,
     pub party: Party,
     pub time_ms: f64,
+    /// Relative to the pass's consent action, ms (negative: before it).
+    #[serde(default)]
+    pub consent_ms: Option<f64>,
     /// Why it was judged a beacon or pixel.
     pub reasons: Vec<String>,
     pub vendor: Option<Attribution>,

@@ -32,7 +32,20 @@ pub fn render(r: &Report) -> String {
         if i > 0 {
             out.blank();
         }
-        render_pass(&mut out, pass);
+        if i == 0 {
+            render_pass(&mut out, pass);
+        } else {
+            pass_line(&mut out, pass);
+        }
+        consent_line(&mut out, pass);
+    }
+    if r.passes.len() > 1 {
+        out.blank();
+        comparison(&mut out, r);
+    }
+    if let Some(g) = &r.gpc {
+        out.blank();
+        gpc_lines(&mut out, g);
     }
     out.blank();
     declared_and_findings(&mut out, r);
@@ -380,6 +393,154 @@ fn headline(out: &mut Out, r: &Report) {
 
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The one-line summary of a pass (the first pass gets its full tables instead).
+fn pass_line(out: &mut Out, p: &Pass) {
+    let s = &p.summary;
+    let head = format!(
+        "Pass \"{}\": {} ({} third-party) · {} ({} third-party) · {} · {}",
+        truncate(&sanitize(&p.name), 20),
+        plural(s.requests, "request", "requests"),
+        s.third_party_requests,
+        plural(s.cookies, "cookie", "cookies"),
+        s.third_party_cookies,
+        plural(s.storage_items, "storage item", "storage items"),
+        plural(s.beacons + s.pixels, "beacon or pixel", "beacons and pixels"),
+    );
+    for l in wrap(&head, " · ", "", "  ") {
+        out.line(&l);
+    }
+}
+
+/// What the pass did about consent, in one or two lines.
+fn consent_line(out: &mut Out, p: &Pass) {
+    let Some(c) = &p.consent else { return };
+    let cmp = c
+        .cmp
+        .as_deref()
+        .map(|c| format!(" · consent manager: {}", sanitize(c)))
+        .unwrap_or_default();
+    let line = match c.action {
+        Some(crate::consent::Action::None) | None => format!("Consent: no interaction{cmp}"),
+        Some(a) => {
+            let verdict = if c.verified {
+                "verified".to_string()
+            } else {
+                format!(
+                    "NOT verified: {}",
+                    sanitize(c.reason.as_deref().unwrap_or("unknown reason"))
+                )
+            };
+            let at = c.action_ms.map(|t| format!(" at {}", ms(t))).unwrap_or_default();
+            format!(
+                "Consent: {} via {}{at} · {verdict}{cmp}",
+                a.pass_name(),
+                sanitize(&c.how)
+            )
+        }
+    };
+    for l in wrap(&line, " · ", "  ", "    ") {
+        out.line(&l);
+    }
+    if c.verified
+        && let Some(e) = c.evidence.first()
+    {
+        out.line(&format!("    {}", truncate(&sanitize(e), WIDTH - 4)));
+    }
+}
+
+/// Third parties and cookies side by side: before consent, after reject, after accept.
+fn comparison(out: &mut Out, r: &Report) {
+    let cols: Vec<&Pass> = r.passes.iter().collect();
+    let title = |p: &Pass| -> &'static str {
+        match p.name.as_str() {
+            "initial" => "BEFORE CONSENT",
+            "reject" => "AFTER REJECT",
+            "accept" => "AFTER ACCEPT",
+            "gpc" => "WITH GPC",
+            _ => "OTHER PASS",
+        }
+    };
+    let mark = |p: &Pass, present: bool| -> String {
+        let unverified = p
+            .consent
+            .as_ref()
+            .is_some_and(|c| c.action != Some(crate::consent::Action::None) && !c.verified);
+        match (present, unverified) {
+            (true, false) => "yes".into(),
+            (true, true) => "yes (unverified)".into(),
+            (false, _) => "-".into(),
+        }
+    };
+    let mut header: Vec<Col> = vec![Col::left("THIRD PARTY", 16)];
+    header.extend(cols.iter().map(|p| Col::right(title(p), 3)));
+    let mut domains: Vec<String> = Vec::new();
+    for p in &cols {
+        for t in &p.third_parties {
+            if !domains.contains(&t.domain) {
+                domains.push(t.domain.clone());
+            }
+        }
+    }
+    out.line("Before consent / after reject / after accept: third parties");
+    Table::new(&header)
+        .rows(domains.iter().map(|d| {
+            let mut row = vec![sanitize(d).into_owned()];
+            row.extend(
+                cols.iter()
+                    .map(|p| mark(p, p.third_parties.iter().any(|t| &t.domain == d))),
+            );
+            Row::new(row)
+        }))
+        .print(out);
+    out.blank();
+    out.line("Before consent / after reject / after accept: cookies");
+    let mut header: Vec<Col> = vec![Col::left("COOKIE", 16)];
+    header.extend(cols.iter().map(|p| Col::right(title(p), 3)));
+    let key = |c: &Cookie| format!("{} ({})", c.name, c.domain.trim_start_matches('.'));
+    let mut names: Vec<String> = Vec::new();
+    for p in &cols {
+        for c in &p.cookies {
+            let k = key(c);
+            if !names.contains(&k) {
+                names.push(k);
+            }
+        }
+    }
+    Table::new(&header)
+        .rows(names.iter().map(|n| {
+            let mut row = vec![sanitize(n).into_owned()];
+            row.extend(
+                cols.iter()
+                    .map(|p| mark(p, p.cookies.iter().any(|c| &key(c) == n))),
+            );
+            Row::new(row)
+        }))
+        .print(out);
+}
+
+fn gpc_lines(out: &mut Out, g: &crate::consent::GpcEffect) {
+    if !g.changed {
+        out.line("Global Privacy Control: the site behaved the same with and without it.");
+        return;
+    }
+    out.line("Global Privacy Control changed the site's behaviour:");
+    for (what, list) in [
+        ("third parties no longer contacted", &g.third_parties_dropped),
+        ("third parties contacted only with GPC", &g.third_parties_added),
+        ("cookies no longer set", &g.cookies_dropped),
+        ("cookies set only with GPC", &g.cookies_added),
+        ("storage no longer written", &g.storage_dropped),
+        ("storage written only with GPC", &g.storage_added),
+    ] {
+        if !list.is_empty() {
+            let items: Vec<String> = list.iter().map(|s| sanitize(s).into_owned()).collect();
+            for l in wrap(&format!("{what}: {}", items.join(", ")), ", ", "  ", "    ") {
+                out.line(&l);
+            }
+        }
+    }
 }
 
 fn render_pass(out: &mut Out, p: &Pass) {
@@ -896,6 +1057,7 @@ mod tests {
             set_by: None,
             set_by_request: None,
             set_at_ms: None,
+            consent_ms: None,
             vendor: None,
         }
     }
@@ -985,6 +1147,7 @@ mod tests {
             declared: None,
             findings: vec![],
             findings_summary: crate::audit::FindingCounts::default(),
+            gpc: None,
             passes: vec![Pass {
                 name: "initial".into(),
                 load_ms: Some(412.3),
@@ -1024,6 +1187,7 @@ mod tests {
                         party: Party::First,
                         written_by: Some("https://www.brightbasket.example/app.js".into()),
                         written_at_ms: Some(300.0),
+                        consent_ms: None,
                         vendor: None,
                     },
                     StorageItem {
@@ -1036,6 +1200,7 @@ mod tests {
                         party: Party::Third,
                         written_by: None,
                         written_at_ms: None,
+                        consent_ms: None,
                         vendor: None,
                     },
                 ],
@@ -1047,6 +1212,7 @@ mod tests {
                     host: "px.adloop.example".into(),
                     party: Party::Third,
                     time_ms: 130.0,
+                    consent_ms: None,
                     reasons: vec![
                         "1×1 image".into(),
                         "sent to third party adloop.example".into(),
@@ -1055,6 +1221,7 @@ mod tests {
                     vendor: None,
                 }],
                 frames: vec![],
+                consent: None,
             }],
         }
     }
@@ -1354,10 +1521,39 @@ mod tests {
         reject.name = "reject".into();
         reject.cookies.clear();
         r.passes.push(reject);
+        r.passes[1].consent = Some(crate::consent::ConsentInfo {
+            action: Some(crate::consent::Action::Reject),
+            verified: true,
+            how: "ui: first layer".into(),
+            evidence: vec!["the consent manager reports rejected".into()],
+            cmp: Some("cookiebot".into()),
+            action_ms: Some(1500.0),
+            ..Default::default()
+        });
         let text = render(&r);
         assert!(text.contains("\nPass \"initial\": "));
         assert!(text.contains("\nPass \"reject\": "));
-        assert_eq!(text.matches("\nCookies (lifetime").count(), 2);
+        // Full tables for the first pass; the others in the side-by-side comparison.
+        assert_eq!(text.matches("\nCookies (lifetime").count(), 1);
+        assert!(
+            text.contains("  Consent: reject via ui: first layer at 1500 ms · verified · consent manager: cookiebot\n    the consent manager reports rejected\n"),
+            "{text}"
+        );
+        let table = text
+            .split("Before consent / after reject / after accept: cookies\n")
+            .nth(1)
+            .unwrap();
+        let header = table.lines().next().unwrap();
+        assert!(
+            header.contains("COOKIE")
+                && header.contains("BEFORE CONSENT")
+                && header.ends_with("AFTER REJECT"),
+            "{header}"
+        );
+        assert_eq!(
+            table.lines().nth(1).unwrap(),
+            "  al_uid (adloop.example)                           yes             -"
+        );
     }
 
     #[test]

@@ -47,7 +47,14 @@ fn fixture() -> Fixture {
 
 impl Fixture {
     fn scan(&self, url: &str, extra: &[&str]) -> Run {
-        let mut args: Vec<String> = vec!["scan".into(), url.into(), "--wait".into(), "0".into()];
+        let mut args: Vec<String> = vec![
+            "scan".into(),
+            "--consent".into(),
+            "initial".into(),
+            url.into(),
+            "--wait".into(),
+            "0".into(),
+        ];
         args.extend(chrome_args(&self.server));
         args.extend(extra.iter().map(|s| s.to_string()));
         run(&args, self.tmp.path())
@@ -68,7 +75,10 @@ fn invalid_urls_and_schemes_fail_fast_with_one_line() {
         ("http://", "invalid URL"),
     ] {
         let t = Instant::now();
-        let out = run(&["scan".into(), url.into()], tmp.path());
+        let out = run(
+            &["scan".into(), "--consent".into(), "initial".into(), url.into()],
+            tmp.path(),
+        );
         assert_eq!(out.code, 2, "{url}: {}", out.stderr);
         assert!(out.stderr.contains(needle), "{url}: {}", out.stderr);
         assert_eq!(out.stderr.lines().count(), 1, "{url}: {}", out.stderr);
@@ -86,6 +96,8 @@ fn missing_chromium_is_one_clear_error() {
     let out = run(
         &[
             "scan".into(),
+            "--consent".into(),
+            "initial".into(),
             "https://ok.bad.test/".into(),
             "--chrome".into(),
             "/nonexistent/chromium".into(),
@@ -103,6 +115,8 @@ fn missing_chromium_is_one_clear_error() {
     let out = run(
         &[
             "scan".into(),
+            "--consent".into(),
+            "initial".into(),
             "https://ok.bad.test/".into(),
             "--chrome".into(),
             "/bin/false".into(),
@@ -124,6 +138,8 @@ fn unreachable_host_dns_failure_and_tls_error_are_reported() {
     // Connection refused: a port nothing listens on (mapped before the catch-all rule).
     let mut args: Vec<String> = vec![
         "scan".into(),
+        "--consent".into(),
+        "initial".into(),
         "https://dead.bad.test/".into(),
         "https://nx.bad.test/".into(),
         "--wait".into(),
@@ -255,6 +271,8 @@ fn ctrl_c_exits_130_and_leaves_nothing_behind() {
     let f = fixture();
     let mut args: Vec<String> = vec![
         "scan".into(),
+        "--consent".into(),
+        "initial".into(),
         "https://ok.bad.test/hang".into(),
         "--timeout".into(),
         "60".into(),

@@ -47,6 +47,8 @@ fn diff_of_two_runs_shows_the_planted_tracker() {
             &[
                 "-q".into(),
                 "scan".into(),
+                "--consent".into(),
+                "initial".into(),
                 "--from-har".into(),
                 h.to_str().unwrap().into(),
                 "-o".into(),
@@ -154,6 +156,8 @@ fn new_findings_fail_the_diff_at_the_chosen_severity() {
             &[
                 "-q".into(),
                 "scan".into(),
+                "--consent".into(),
+                "initial".into(),
                 "--from-har".into(),
                 h.to_str().unwrap().into(),
                 "--policy".into(),

@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod cli;
+mod consent;
 mod demo;
 mod diff;
 mod har;

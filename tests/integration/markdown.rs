@@ -15,6 +15,8 @@ fn a_heavy_site_fits_a_ticket() {
         &[
             "-q".into(),
             "scan".into(),
+            "--consent".into(),
+            "initial".into(),
             "--from-har".into(),
             format!("{HARS}cnn.com_2017_chrome-har-capturer.har"),
             "-o".into(),
@@ -62,6 +64,8 @@ fn hostile_strings_render_inert_in_markdown() {
         &[
             "-q".into(),
             "scan".into(),
+            "--consent".into(),
+            "initial".into(),
             "--from-har".into(),
             h.to_str().unwrap().into(),
             "--format".into(),

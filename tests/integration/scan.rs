@@ -71,6 +71,8 @@ fn scan_fixture(extra: &[&str]) -> (Run, Vec<Request>, tempfile::TempDir) {
     let tmp = tempdir();
     let mut args: Vec<String> = vec![
         "scan".into(),
+        "--consent".into(),
+        "initial".into(),
         "https://www.shop.test/".into(),
         "--wait".into(),
         "1".into(),
