@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 
 use super::{CompiledItems, Finding, FindingEvidence, ObservedRef, Severity, declared_ref, finding};
-use crate::consent::{Action, ConsentInfo, ConsentState, Verdict, gcm};
+use crate::consent::{Action, ConsentInfo, ConsentState, gcm};
 use crate::policy::{DeclaredCategory, DeclaredPolicy};
 use crate::report::{Attribution, Pass};
 
@@ -196,7 +196,8 @@ fn signal_grants(state: &ConsentState) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for s in &state.stored {
         let granted = s.granted();
-        if matches!(s.verdict(), Verdict::Accepted | Verdict::Partial) && !granted.is_empty() {
+        // Whatever the consent manager says about the choice: optional purposes granted.
+        if !granted.is_empty() {
             out.push((
                 s.source.clone(),
                 format!("{} grants {}", s.cmp, granted.join(", ")),

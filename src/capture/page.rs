@@ -344,13 +344,18 @@ async fn consent_pass(
         ..ConsentInfo::default()
     };
     let cap = &pump.rec.capture;
+    let not_taken = if action == Action::None {
+        "no interaction"
+    } else {
+        "not taken"
+    };
     if cap.navigation_error.is_some() || cap.document_status.is_none_or(|s| s >= 400) {
-        info.how = "not taken".into();
+        info.how = not_taken.into();
         info.reason = Some("the page did not load, so there was no banner to answer".into());
         return info;
     }
     if !settled {
-        info.how = "not taken".into();
+        info.how = not_taken.into();
         info.reason = Some(format!(
             "the page did not settle within the time limit ({} s): it kept loading or reloading, \
              so no consent action was attempted",

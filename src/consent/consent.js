@@ -317,7 +317,8 @@
     const ts = readToggles(req.selectors, within);
     out.toggles = ts.map((t) => ({ name: t.name, on: t.on }));
     if (req.set === false) {
-      for (const t of ts) if (t.on) click(t.el);
+      // Re-read each toggle before clicking: toggles synced with each other must not flip back.
+      for (const t of ts) if (isOn(t.el)) click(t.el);
       out.after = readToggles(req.selectors, within).map((t) => ({ name: t.name, on: t.on }));
     }
   } else if (op === "visible") {

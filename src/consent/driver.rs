@@ -290,11 +290,27 @@ async fn read_tcf<H: Host>(host: &mut H) -> Option<TcfState> {
     Some(st)
 }
 
+/// Percent-decodes a cookie value (`+` stays `+`; invalid escapes stay as they are).
 fn decode(v: &str) -> String {
-    url::form_urlencoded::parse(format!("x={}", v.replace('+', "%2B")).as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_else(|| v.to_string())
+    let b = v.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        if b[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                b.get(i + 1).and_then(|c| hex(*c)),
+                b.get(i + 2).and_then(|c| hex(*c)),
+            )
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn parse_verdict(s: &str) -> Verdict {
@@ -736,5 +752,9 @@ mod tests {
             "{necessary:true,marketing:false}"
         );
         assert_eq!(decode("a+b"), "a+b");
+        assert_eq!(
+            decode("isGpcEnabled=0&groups=C0001%3A1%2CC0002%3A0&x=%zz%"),
+            "isGpcEnabled=0&groups=C0001:1,C0002:0&x=%zz%"
+        );
     }
 }

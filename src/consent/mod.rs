@@ -126,10 +126,12 @@ impl ConsentState {
     /// signal): the ones that decide whether an action is verified.
     pub fn own_verdicts(&self, cmp: Option<&str>) -> Vec<Verdict> {
         let mut v: Vec<Verdict> = self.api.iter().chain(self.cookie.iter()).copied().collect();
+        // A TC string is evidence about the consent, not the consent manager's own word:
+        // one contradicting a verified choice is a finding (CNS-004), not a failed check.
         v.extend(
             self.stored
                 .iter()
-                .filter(|s| Some(s.cmp.as_str()) == cmp)
+                .filter(|s| Some(s.cmp.as_str()) == cmp && s.tcf.is_none())
                 .map(StoredConsent::verdict),
         );
         v.retain(|v| *v != Verdict::Unknown);
