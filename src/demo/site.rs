@@ -463,6 +463,28 @@ fn page(title: &str, head_extra: &str, body: &str) -> String {
     )
 }
 
+/// The shop's consent banner. It looks the part, stores the visitor's choice in
+/// `bb_consent`, and changes nothing else: every tracker fires before a choice and after
+/// "reject all" alike, which the consent passes report.
+const CONSENT_BANNER: &str = r#"<div id="bb-consent" role="dialog" aria-label="Cookie consent" hidden
+ style="position:fixed;left:0;right:0;bottom:0;padding:16px;background:#fff;border-top:2px solid #2d6a4f;font:15px sans-serif">
+<p>We use cookies to run the shop, measure visits and show you offers.</p>
+<button id="bb-reject">Reject all</button> <button id="bb-accept">Accept all</button>
+</div>
+<script>
+(function () {
+  var box = document.getElementById("bb-consent");
+  if (document.cookie.indexOf("bb_consent=") >= 0) return;
+  box.hidden = false;
+  function choose(v) {
+    document.cookie = "bb_consent=" + v + "; max-age=15552000; path=/; SameSite=Lax";
+    box.hidden = true;
+  }
+  document.getElementById("bb-reject").onclick = function () { choose("rejected"); };
+  document.getElementById("bb-accept").onclick = function () { choose("accepted"); };
+})();
+</script>"#;
+
 fn home_html(ad_uid: &str) -> String {
     let head = r#"<script src="https://static.brightbasket.example/app.js" defer></script>
 <script src="https://js.tagpulse.example/tp.js" async></script>
@@ -479,7 +501,8 @@ fn home_html(ad_uid: &str) -> String {
 <a class="offer" href="https://www.brightbasket.example/offers" ping="https://collect.tagpulse.example/ping?l=offers">See this week's offers</a>
 <h2>Tell your friends</h2>
 <iframe src="https://widgets.chatterbox.example/share?url=https%3A%2F%2Fwww.brightbasket.example%2F" title="Share on Chatterbox" width="320" height="90"></iframe>
-<img src="https://px.adloop.example/p.gif?aid=778&amp;uid={ad_uid}&amp;ev=view" width="1" height="1" alt="">"#
+<img src="https://px.adloop.example/p.gif?aid=778&amp;uid={ad_uid}&amp;ev=view" width="1" height="1" alt="">
+{CONSENT_BANNER}"#
     );
     page("BrightBasket — fresh groceries", head, &body)
 }

@@ -467,3 +467,76 @@ fn a_page_that_reloads_forever_ends_unverified_and_the_other_passes_run() {
     let rules: Vec<String> = consent_findings(&r).into_iter().map(|f| f.0).collect();
     assert_eq!(rules, ["CNS-090", "CNS-090"]);
 }
+
+/// A site that honours Global Privacy Control: with `--gpc` its trackers stay away, the
+/// `gpc` pass says so, and every request of that pass carried `Sec-GPC: 1`.
+#[test]
+fn gpc_is_sent_and_its_effect_recorded() {
+    const PAGE: &str = r#"<!doctype html><html><head><title>GPC shop</title></head><body><h1>Shop</h1>
+<script>
+if (!navigator.globalPrivacyControl) {
+  document.cookie = "_ga=GA1.1.1.1; max-age=63072000; path=/";
+  navigator.sendBeacon("https://www.google-analytics.com/g/collect?v=2&tid=G-FIXTURE&cid=1.1");
+}
+</script></body></html>"#;
+    let rt = runtime();
+    let gpc_headers = std::sync::Arc::new(std::sync::Mutex::new(Vec::<(String, Option<String>)>::new()));
+    let seen = gpc_headers.clone();
+    let server = https_server(&rt, HOSTS, move |r: &Request| {
+        if let Ok(mut v) = seen.lock() {
+            v.push((r.host.clone(), r.header("sec-gpc").map(str::to_string)));
+        }
+        match r.host.as_str() {
+            "www.fixture.test" if r.path == "/" => Response::html(PAGE),
+            "www.google-analytics.com" => Response::empty(204),
+            _ => Response::not_found(),
+        }
+    });
+    let tmp = tempdir();
+    let mut args: Vec<String> = [
+        "scan",
+        "https://www.fixture.test/",
+        "--consent",
+        "initial",
+        "--gpc",
+        "--no-policy-pages",
+        "--wait",
+        "0.5",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.extend(chrome_args(&server));
+    let out = run(&args, tmp.path());
+    assert!(out.code == 0 || out.code == 1, "{}", out.stderr);
+    let r = out.json();
+    let names: Vec<&str> = r["passes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["initial", "gpc"]);
+    assert_eq!(pass(&r, "gpc")["consent"]["gpc"], true);
+    assert_eq!(pass(&r, "initial")["consent"]["gpc"], false);
+    let g = &r["gpc"];
+    assert_eq!(g["changed"], true);
+    assert_eq!(
+        g["third_parties_dropped"],
+        serde_json::json!(["google-analytics.com"])
+    );
+    assert_eq!(g["cookies_dropped"], serde_json::json!(["_ga@www.fixture.test"]));
+    assert_eq!(g["third_parties_added"], serde_json::json!([]));
+    // Two loads of the document: one without the header, one with it.
+    let docs: Vec<Option<String>> = gpc_headers
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(h, _)| h == "www.fixture.test")
+        .map(|(_, v)| v.clone())
+        .collect();
+    assert!(
+        docs.contains(&None) && docs.contains(&Some("1".into())),
+        "{docs:?}"
+    );
+}
