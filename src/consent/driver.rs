@@ -494,35 +494,7 @@ pub async fn drive<H: Host>(host: &mut H, rules: &RuleSet, action: Action, deadl
     if clicked.is_none()
         && let Some(r) = &rule
     {
-        let api = if action == Action::Reject {
-            &r.api_reject
-        } else {
-            &r.api_accept
-        };
-        if let Some(js) = api {
-            let expr = format!(
-                "(async () => {{ try {{ await ({js}); return JSON.stringify({{ok: true, time: Date.now()}}); }} catch (e) {{ return JSON.stringify({{ok: false, error: String(e), time: Date.now()}}); }} }})()"
-            );
-            match host.eval(None, &expr, EVAL_LIMIT).await {
-                Ok(v) => {
-                    let r: Value = v
-                        .as_str()
-                        .and_then(|s| serde_json::from_str(s).ok())
-                        .unwrap_or_default();
-                    if r["ok"].as_bool() == Some(true) {
-                        info.steps.push(format!("called the consent manager's API: {js}"));
-                        info.how = "api".into();
-                        clicked = Some((js.clone(), r["time"].as_f64().unwrap_or(0.0)));
-                    } else {
-                        info.steps.push(format!(
-                            "the consent manager's API threw: {}",
-                            r["error"].as_str().unwrap_or("no answer")
-                        ));
-                    }
-                }
-                Err(e) => info.steps.push(format!("calling the consent manager's API: {e}")),
-            }
-        }
+        clicked = call_api(host, r, action, &mut info).await;
     }
     let Some((_, at)) = clicked else {
         info.how = "not taken".into();
@@ -582,8 +554,79 @@ pub async fn drive<H: Host>(host: &mut H, rules: &RuleSet, action: Action, deadl
     } else {
         info.reason = Some(said);
     }
+    // A click that changed nothing: the API, once, before giving up.
+    if !info.verified
+        && !info.how.starts_with("api")
+        && let Some(r) = rule.as_ref().filter(|r| api_of(r, action).is_some())
+        && Instant::now() < deadline
+    {
+        info.steps.push(format!(
+            "the {kind} click left no verified choice; trying the API"
+        ));
+        if let Some((_, at)) = call_api(host, r, action, &mut info).await {
+            host.sleep(REACT.min(deadline.saturating_duration_since(Instant::now())))
+                .await;
+            let st = read_state(host, Some(r)).await;
+            let (ok, said) = judge(action, info.cmp.as_deref(), &st);
+            describe_state(&st, &mut info.evidence, "after the API call");
+            if ok {
+                info.verified = true;
+                info.reason = None;
+                info.action_ms = ms_after_nav(host, Some(at));
+                info.evidence.insert(0, said);
+            }
+            info.state = Some(st);
+            return info;
+        }
+    }
     info.state = Some(st);
     info
+}
+
+fn api_of(r: &CmpRule, action: Action) -> Option<&String> {
+    if action == Action::Reject {
+        r.api_reject.as_ref()
+    } else {
+        r.api_accept.as_ref()
+    }
+}
+
+/// Calls the rule's API for `action`; returns what was called and when (wall ms), or
+/// records why it failed.
+async fn call_api<H: Host>(
+    host: &mut H,
+    r: &CmpRule,
+    action: Action,
+    info: &mut ConsentInfo,
+) -> Option<(String, f64)> {
+    let js = api_of(r, action)?;
+    let expr = format!(
+        "(async () => {{ try {{ await ({js}); return JSON.stringify({{ok: true, time: Date.now()}}); }} \
+         catch (e) {{ return JSON.stringify({{ok: false, error: String(e), time: Date.now()}}); }} }})()"
+    );
+    match host.eval(None, &expr, EVAL_LIMIT).await {
+        Ok(v) => {
+            let r: Value = v
+                .as_str()
+                .and_then(|s| serde_json::from_str(s).ok())
+                .unwrap_or_default();
+            if r["ok"].as_bool() == Some(true) {
+                info.steps.push(format!("called the consent manager's API: {js}"));
+                info.how = "api".into();
+                Some((js.clone(), r["time"].as_f64().unwrap_or(0.0)))
+            } else {
+                info.steps.push(format!(
+                    "the consent manager's API threw: {}",
+                    r["error"].as_str().unwrap_or("no answer")
+                ));
+                None
+            }
+        }
+        Err(e) => {
+            info.steps.push(format!("calling the consent manager's API: {e}"));
+            None
+        }
+    }
 }
 
 /// Reject through the second layer: open the settings, then "reject all" there, or untick

@@ -124,14 +124,15 @@ pub fn render(r: &Report) -> String {
     let _ = writeln!(out, "## Passes\n");
     let _ = writeln!(
         out,
-        "| pass | requests | third parties | cookies | storage | beacons | pixels |\n|---|---:|---:|---:|---:|---:|---:|"
+        "| pass | consent | requests | third parties | cookies | storage | beacons | pixels |\n|---|---|---:|---:|---:|---:|---:|---:|"
     );
     for p in &r.passes {
         let s = &p.summary;
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
             escape(&p.name),
+            consent_cell(p),
             s.requests,
             s.third_party_domains,
             s.cookies,
@@ -141,6 +142,9 @@ pub fn render(r: &Report) -> String {
         );
     }
     out.push('\n');
+    if r.passes.len() > 1 {
+        comparison(&mut out, r);
+    }
     if let Some(p) = r.passes.first() {
         let _ = writeln!(out, "## Third parties ({})\n", p.third_parties.len());
         let _ = writeln!(
@@ -178,6 +182,103 @@ pub fn render(r: &Report) -> String {
         out.push_str("\n\n… (cut to fit 64 KB; the JSON report has everything)\n");
     }
     out
+}
+
+/// The consent action of a pass, and whether it was verified.
+fn consent_cell(p: &crate::report::Pass) -> String {
+    let Some(c) = &p.consent else {
+        return "–".into();
+    };
+    match c.action {
+        Some(crate::consent::Action::Reject) | Some(crate::consent::Action::Accept) if c.verified => {
+            format!(
+                "{} (verified: {})",
+                escape(&c.how),
+                escape(c.evidence.first().map(String::as_str).unwrap_or(""))
+            )
+        }
+        Some(crate::consent::Action::Reject) | Some(crate::consent::Action::Accept) => format!(
+            "**not verified**: {}",
+            escape(c.reason.as_deref().unwrap_or("unknown reason"))
+        ),
+        _ => "no interaction".into(),
+    }
+}
+
+/// Before consent / after reject / after accept: which third parties and cookies each pass saw.
+fn comparison(out: &mut String, r: &Report) {
+    let heads: Vec<String> = r
+        .passes
+        .iter()
+        .map(|p| match p.name.as_str() {
+            "initial" => "before consent".to_string(),
+            "reject" => "after reject".to_string(),
+            "accept" => "after accept".to_string(),
+            other => escape(other),
+        })
+        .collect();
+    let header = format!(
+        "| {{}} | {} |\n|---|{}",
+        heads.join(" | "),
+        "---|".repeat(heads.len())
+    );
+    let mut domains: Vec<&str> = Vec::new();
+    let mut cookies: Vec<String> = Vec::new();
+    for p in &r.passes {
+        for t in &p.third_parties {
+            if !domains.contains(&t.domain.as_str()) {
+                domains.push(&t.domain);
+            }
+        }
+        for c in &p.cookies {
+            let k = format!("{} ({})", c.name, c.domain.trim_start_matches('.'));
+            if !cookies.contains(&k) {
+                cookies.push(k);
+            }
+        }
+    }
+    let mark = |b: bool| if b { "yes" } else { "–" };
+    let _ = writeln!(out, "## Before consent / after reject / after accept\n");
+    let _ = writeln!(out, "{}", header.replacen("{}", "third party", 1));
+    for d in domains.iter().take(MAX_ROWS) {
+        let cells: Vec<&str> = r
+            .passes
+            .iter()
+            .map(|p| mark(p.third_parties.iter().any(|t| t.domain == *d)))
+            .collect();
+        let _ = writeln!(out, "| {} | {} |", escape(d), cells.join(" | "));
+    }
+    if domains.len() > MAX_ROWS {
+        let _ = writeln!(
+            out,
+            "\n… and {} more third parties in the JSON report",
+            domains.len() - MAX_ROWS
+        );
+    }
+    out.push('\n');
+    let _ = writeln!(out, "{}", header.replacen("{}", "cookie", 1));
+    for k in cookies.iter().take(MAX_ROWS) {
+        let cells: Vec<&str> = r
+            .passes
+            .iter()
+            .map(|p| {
+                mark(
+                    p.cookies
+                        .iter()
+                        .any(|c| format!("{} ({})", c.name, c.domain.trim_start_matches('.')) == *k),
+                )
+            })
+            .collect();
+        let _ = writeln!(out, "| {} | {} |", escape(k), cells.join(" | "));
+    }
+    if cookies.len() > MAX_ROWS {
+        let _ = writeln!(
+            out,
+            "\n… and {} more cookies in the JSON report",
+            cookies.len() - MAX_ROWS
+        );
+    }
+    out.push('\n');
 }
 
 #[cfg(test)]

@@ -34,8 +34,43 @@ fn demo_scans_the_demo_web_and_reports_every_item() {
         "the summary names the third parties:\n{}",
         out.stdout
     );
+    assert!(
+        out.stdout
+            .contains("Before consent / after reject / after accept: third parties"),
+        "{}",
+        out.stdout
+    );
     let r: Value = serde_json::from_slice(&std::fs::read(&report_path).unwrap()).unwrap();
     let p = &r["passes"][0];
+    // The shop's banner is answered by the generic finder; the shop ignores the rejection.
+    let names: Vec<&str> = r["passes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["initial", "reject", "accept"]);
+    for p in &r["passes"].as_array().unwrap()[1..] {
+        assert_eq!(p["consent"]["verified"], true, "{}", p["consent"]);
+        assert_eq!(p["consent"]["how"], "generic finder: first layer");
+    }
+    let ignored: Vec<&str> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "CNS-005")
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ignored,
+        [
+            "CNS-005:vendor:demo-adloop",
+            "CNS-005:vendor:demo-chatterbox",
+            "CNS-005:vendor:demo-datamesh",
+            "CNS-005:vendor:demo-heatmapr",
+            "CNS-005:vendor:demo-tagpulse"
+        ]
+    );
     assert_eq!(r["scan"]["validity"]["ok"], true);
     assert_eq!(r["scan"]["first_party"], "brightbasket.example");
 
