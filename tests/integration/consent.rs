@@ -540,3 +540,63 @@ if (!navigator.globalPrivacyControl) {
         "{docs:?}"
     );
 }
+
+/// A consent manager crumbs does not know, taught with a rule file: detected by its
+/// custom element, driven through its shadow root, verified by its own cookie.
+#[test]
+fn a_user_rule_file_adds_a_consent_manager_without_a_release() {
+    let dir = tempdir();
+    let rules = dir.path().join("mine.toml");
+    std::fs::write(
+        &rules,
+        r#"format = 1
+[[cmp]]
+name = "daten-hinweis"
+title = "Home-made banner"
+detect_selectors = ["daten-hinweis"]
+banner = [".hinweis-leiste"]
+accept = [".knopf-ja"]
+reject = [".knopf-nein"]
+verify_cookie = "mein_consent"
+verify_rejected = "^nein$"
+verify_accepted = "^ja$"
+"#,
+    )
+    .unwrap();
+    let r = scan(
+        "sites/generic-de.html",
+        &["--consent-rules", rules.to_str().unwrap()],
+    );
+    assert_eq!(
+        outcomes(&r),
+        [
+            o("no interaction", true, "daten-hinweis"),
+            o("ui: first layer", true, "daten-hinweis"),
+            o("ui: first layer", true, "daten-hinweis"),
+        ]
+    );
+    assert_eq!(pass(&r, "reject")["consent"]["state"]["cookie"], "rejected");
+    assert_eq!(pass(&r, "accept")["consent"]["state"]["cookie"], "accepted");
+}
+
+#[test]
+fn a_broken_rule_file_is_an_error_naming_the_line() {
+    let dir = tempdir();
+    let rules = dir.path().join("broken.toml");
+    std::fs::write(&rules, "format = 1\n[[cmp]]\nname = \"x\"\nbaner = [\".b\"]\n").unwrap();
+    let out = run(
+        &[
+            "scan".into(),
+            "https://www.fixture.test/".into(),
+            "--consent-rules".into(),
+            rules.to_str().unwrap().into(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("broken.toml: line 4:") && out.stderr.contains("baner"),
+        "{}",
+        out.stderr
+    );
+}
