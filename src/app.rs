@@ -175,6 +175,7 @@ impl ScanSettings {
                 screenshot: screenshot.is_some(),
                 consent: None,
                 gpc: false,
+                pages: b.pages,
             },
             consent: b.consent,
             consent_rules: Arc::new(crate::consent::RuleSet::load(&b.consent_rules)?),
@@ -202,6 +203,7 @@ pub async fn run(cli: Cli) -> i32 {
         Command::Policy(args) => policy_command(&args, quiet).await,
         Command::Diff(args) => diff_command(&args, quiet),
         Command::Report(args) => report_command(&args, quiet),
+        Command::Batch(args) => batch_command(&args, quiet).await,
     };
     match result {
         Ok(code) => code,
@@ -286,7 +288,8 @@ pub async fn scan_one(browser: &Browser, url: &str, s: &ScanSettings) -> Result<
     let plan = pass_plan(s);
     // Collection after the hard limit has its own short limits; this is the last resort.
     let consent_budget = crate::consent::driver::BANNER_WAIT + Duration::from_secs(20);
-    let limit = s.page.timeout * 2 + consent_budget + Duration::from_secs(60);
+    // A pass: the first load, the consent action, the reload, then `--pages` - 1 more pages.
+    let limit = s.page.timeout * (s.page.pages + 1) + consent_budget + Duration::from_secs(70);
     let runs = plan.iter().map(|(_, page)| async move {
         match tokio::time::timeout(limit, capture_page(browser, url, page)).await {
             Ok(r) => r,
@@ -572,7 +575,7 @@ fn save_evidence(o: &ScanOutcome, s: &ScanSettings, n: usize, total: usize, quie
 }
 
 /// Says on stderr what went wrong with a report's page, if anything; true when the scan is not usable.
-fn report_problem(r: &Report) -> Option<String> {
+pub fn report_problem(r: &Report) -> Option<String> {
     let v = &r.scan.validity;
     if let Some(e) = &v.navigation_error {
         return Some(format!(
@@ -605,6 +608,7 @@ pub fn analyse_har(text: &str, file: &str, analysis: &Analysis, show_values: boo
             screenshot: false,
             consent: None,
             gpc: false,
+            pages: 1,
         },
         consent: crate::consent::ConsentMode::Initial,
         consent_rules: Arc::new(crate::consent::RuleSet::default()),
@@ -754,6 +758,15 @@ async fn demo_command(args: &DemoArgs, quiet: bool) -> Result<i32, Error> {
     let demo = crate::demo::DemoWeb::start()
         .await
         .map_err(|e| Error::Other(format!("cannot start the demo web server: {e}")))?;
+    if args.serve {
+        // The start URL, then one flag per line for `crumbs scan` / `crumbs batch`.
+        println!("{}", demo.start_url());
+        for a in demo.chrome_args() {
+            println!("--chrome-arg={a}");
+        }
+        say(quiet, "crumbs: serving the demo web until interrupted (Ctrl-C)");
+        std::future::pending::<()>().await;
+    }
     let mut browser_args = args.browser.clone();
     browser_args.chrome_args.extend(demo.chrome_args());
     let analysis = Analysis::load_with(&args.analysis, &[crate::demo::site::DEMO_SIGNATURES])?;
@@ -775,6 +788,116 @@ async fn demo_command(args: &DemoArgs, quiet: bool) -> Result<i32, Error> {
     write_atomic(&args.output, json.as_bytes())?;
     print!("{}", report::text::render(report));
     println!("\nJSON report written to {}", args.output.display());
+    Ok(code)
+}
+
+async fn batch_command(args: &crate::cli::BatchArgs, quiet: bool) -> Result<i32, Error> {
+    use crate::batch::{self, BatchOptions};
+    let seeds = batch::read_seeds(&args.seeds)?;
+    if args.list_sites {
+        for s in seeds
+            .iter()
+            .filter(|s| args.shard.is_none_or(|sh| sh.takes(&s.url)))
+        {
+            println!("{}", s.url);
+        }
+        return Ok(EXIT_OK);
+    }
+    let analysis = Analysis::load(&args.analysis)?;
+    let file_problems = policy_file_problems(&analysis);
+    for p in &file_problems {
+        eprintln!("crumbs: error: {p}");
+    }
+    let settings = ScanSettings::from_args(&args.browser, None, None, analysis)?;
+    let passes = pass_plan(&settings).len() as u32;
+    let default_limit = settings.page.timeout * (2 * passes.max(1) + settings.page.pages)
+        + crate::consent::driver::BANNER_WAIT * 3
+        + Duration::from_secs(90);
+    let site_timeout = match args.site_timeout {
+        Some(v) if v.is_finite() && v >= 1.0 => Duration::from_secs_f64(v),
+        Some(v) => {
+            return Err(Error::Other(format!(
+                "--site-timeout {v}: give at least 1 second"
+            )));
+        }
+        None => default_limit,
+    };
+    let opts = BatchOptions {
+        out_dir: args.output.clone(),
+        concurrency: args
+            .concurrency
+            .map(|c| c as usize)
+            .unwrap_or_else(batch::default_concurrency),
+        resume: args.resume,
+        shard: args.shard,
+        browser_ws: args.browser_ws.clone(),
+        restart_every: args.restart_every as usize,
+        site_timeout,
+        quiet,
+    };
+    say(
+        quiet,
+        format_args!(
+            "crumbs: batch of {} site(s){} into {}, {} at a time",
+            seeds
+                .iter()
+                .filter(|s| args.shard.is_none_or(|sh| sh.takes(&s.url)))
+                .count(),
+            args.shard.map(|s| format!(" (shard {s})")).unwrap_or_default(),
+            opts.out_dir.display(),
+            opts.concurrency
+        ),
+    );
+    let summary = batch::run(seeds, &settings, &opts).await?;
+    say(
+        quiet,
+        format_args!(
+            "crumbs: {} ok, {} failed; findings: {} high, {} medium, {} low, {} info; summary in {}",
+            summary.ok,
+            summary.failed,
+            summary.findings.high,
+            summary.findings.medium,
+            summary.findings.low,
+            summary.findings.info,
+            opts.out_dir.join("summary.json").display()
+        ),
+    );
+    let mut code = if summary.failed > 0 || !file_problems.is_empty() {
+        EXIT_ERROR
+    } else {
+        EXIT_OK
+    };
+    let fail_on = settings.analysis.fail_on;
+    if code == EXIT_OK
+        && let Some(level) = fail_on
+    {
+        let hit = summary.sites.iter().any(|s| {
+            let f = &s.findings;
+            match level {
+                crate::audit::Severity::High => f.high > 0,
+                crate::audit::Severity::Medium => f.high + f.medium > 0,
+                crate::audit::Severity::Low => f.high + f.medium + f.low > 0,
+                crate::audit::Severity::Info => f.high + f.medium + f.low + f.info > 0,
+            }
+        });
+        if hit && args.baseline.is_none() {
+            code = EXIT_FINDINGS;
+        }
+    }
+    if let Some(base) = &args.baseline {
+        let old = crate::diff::load_reports(base)?;
+        let new = crate::diff::load_reports(&opts.out_dir)?;
+        let d = crate::diff::diff(&old, &new);
+        let json = serde_json::to_string_pretty(&d).unwrap_or_default() + "\n";
+        write_atomic(&opts.out_dir.join("diff.json"), json.as_bytes())?;
+        print!("{}", crate::diff::render_text(&d));
+        if code == EXIT_OK
+            && let Some(level) = fail_on
+            && crate::diff::has_new_finding_at(&d, level)
+        {
+            code = EXIT_FINDINGS;
+        }
+    }
     Ok(code)
 }
 

@@ -41,6 +41,48 @@ pub enum Command {
     Diff(DiffArgs),
     /// Render a stored JSON report again, as text or Markdown.
     Report(ReportArgs),
+    /// Scan many sites (seed files or URLs): one report each, a summary, resume, shards, a baseline diff.
+    Batch(BatchArgs),
+}
+
+/// `crumbs batch`.
+#[derive(Debug, Clone, Args)]
+pub struct BatchArgs {
+    /// Seed files (one URL per line, `#` comments) or URLs.
+    #[arg(required = true, value_name = "SEEDS")]
+    pub seeds: Vec<String>,
+    /// The output folder: one JSON report per site, `summary.json`, `summary.md`.
+    #[arg(short, long, value_name = "DIR", default_value = "crumbs-batch")]
+    pub output: PathBuf,
+    /// Sites scanned at once, each in its own browser contexts [default: the number of cores].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub concurrency: Option<u32>,
+    /// Skip the sites whose report is already in the output folder.
+    #[arg(long)]
+    pub resume: bool,
+    /// Last run's output folder: print and write (`diff.json`) what changed per site.
+    #[arg(long, value_name = "DIR")]
+    pub baseline: Option<PathBuf>,
+    /// Scan only the sites of shard I of N (0 ≤ I < N), by a stable hash of the site.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<crate::batch::Shard>,
+    /// Drive a running browser (its DevTools websocket URL, e.g. browserless or Selenium
+    /// Grid 4) instead of launching Chromium.
+    #[arg(long, value_name = "URL")]
+    pub browser_ws: Option<String>,
+    /// Start a fresh browser after this many sites.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub restart_every: u32,
+    /// Hard limit per site in seconds [default: enough for every pass and page at --timeout].
+    #[arg(long, value_name = "SECS")]
+    pub site_timeout: Option<f64>,
+    /// Print the sites this run (and shard) would scan, and exit.
+    #[arg(long)]
+    pub list_sites: bool,
+    #[command(flatten)]
+    pub browser: BrowserArgs,
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
 }
 
 /// `crumbs report`.
@@ -180,6 +222,10 @@ pub struct BrowserArgs {
     /// before the built-in ones.
     #[arg(long = "consent-rules", value_name = "FILE")]
     pub consent_rules: Vec<PathBuf>,
+    /// Visit up to N same-site pages per site in every pass (policy pages first, then links
+    /// in a deterministic order), merging what each pass sees and keeping the page of each item.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub pages: u32,
     /// Also load the page with Global Privacy Control (`Sec-GPC: 1`,
     /// `navigator.globalPrivacyControl`) and report what it changes against `initial`.
     #[arg(long)]
@@ -225,6 +271,10 @@ pub struct DemoArgs {
     /// Save a PNG screenshot of the demo shop.
     #[arg(long, value_name = "FILE")]
     pub screenshot: Option<PathBuf>,
+    /// Only serve the demo web (until Ctrl-C) and print the flags that reach it, e.g. to
+    /// run `crumbs batch` against it.
+    #[arg(long)]
+    pub serve: bool,
     #[command(flatten)]
     pub browser: BrowserArgs,
     #[command(flatten)]

@@ -15,6 +15,7 @@
 
 pub mod app;
 pub mod audit;
+pub mod batch;
 pub mod capture;
 pub mod classify;
 pub mod cli;

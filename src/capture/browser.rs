@@ -48,6 +48,8 @@ pub struct Browser {
     ws_url: String,
     pid: Option<u32>,
     identity: BrowserIdentity,
+    /// Connected to a browser crumbs did not start (`--browser-ws`): never closed by crumbs.
+    remote: bool,
 }
 
 impl std::fmt::Debug for Browser {
@@ -251,6 +253,7 @@ impl Browser {
             ws_url,
             pid,
             identity: BrowserIdentity::default(),
+            remote: false,
         };
         match browser.read_identity(&exe, flags).await {
             Ok(id) => browser.identity = id,
@@ -259,6 +262,35 @@ impl Browser {
                 return Err(e);
             }
         }
+        Ok(browser)
+    }
+
+    /// Drives a browser that runs elsewhere (browserless, Selenium Grid 4, a Chromium started
+    /// with `--remote-debugging-port`): `ws_url` is its browser-level DevTools websocket.
+    /// crumbs neither starts nor closes it; its profile and flags are the remote's own.
+    pub async fn connect(ws_url: &str) -> Result<Browser, Error> {
+        if !(ws_url.starts_with("ws://") || ws_url.starts_with("wss://")) {
+            return Err(Error::Launch(format!(
+                "--browser-ws {ws_url}: give the browser's DevTools websocket URL (ws://… or wss://…)"
+            )));
+        }
+        let mut browser = Browser {
+            process: None,
+            profile: None,
+            ws_url: ws_url.to_string(),
+            pid: None,
+            identity: BrowserIdentity::default(),
+            remote: true,
+        };
+        let remote = format!("remote browser at {ws_url}");
+        browser.identity = tokio::time::timeout(
+            Duration::from_secs(15),
+            browser.read_identity(Path::new(&remote), Vec::new()),
+        )
+        .await
+        .map_err(|_| Error::Launch(format!("the browser at {ws_url} did not answer within 15 s")))?
+        .map_err(|e| Error::Launch(format!("cannot use the browser at {ws_url}: {e}")))?;
+        browser.identity.flags.clear();
         Ok(browser)
     }
 
@@ -351,6 +383,9 @@ impl Browser {
 
     /// Asks Chromium to exit, waits for it (at most 5 s, then kills it) and removes the profile.
     pub async fn close(mut self) {
+        if self.remote {
+            return;
+        }
         if let Ok((cdp, _ev)) = Cdp::connect(&self.ws_url).await {
             let _ = cdp
                 .call_with_timeout(None, "Browser.close", json!({}), Duration::from_secs(3))
@@ -377,10 +412,20 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        // Early drop (an error path or a panic): kill first, then remove the profile.
+        // Early drop (an error path, a panic, Ctrl-C): kill first, then remove the profile.
+        // Chromium's helper processes may still write into it for a moment after the
+        // browser process died, so the removal is retried briefly.
         drop(self.process.take());
         if let Some(p) = self.profile.take() {
+            let path = p.path().to_path_buf();
             let _ = p.close();
+            for _ in 0..20 {
+                if !path.exists() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+                let _ = std::fs::remove_dir_all(&path);
+            }
         }
     }
 }

@@ -58,6 +58,32 @@ pub struct Capture {
     /// What the pass did about consent, when it drove the banner or read its state.
     #[serde(default)]
     pub consent: Option<crate::consent::ConsentInfo>,
+    /// The pages visited in this browser context, in order: the requested page first,
+    /// then the same-site pages of a crawl (`--pages`). Empty for a capture that does not
+    /// know its pages (an imported HAR file): it then counts as one visit of
+    /// `requested_url`. The capture-level fields above (`final_url`, `document_status`,
+    /// `navigation_error`, `timeout_hit`, `load_ms`) stay the first page's.
+    #[serde(default)]
+    pub pages: Vec<PageVisit>,
+}
+
+/// One page visited during a capture: the first (requested) page, or a page of the crawl.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct PageVisit {
+    /// The URL asked for: the requested URL for the first page, a link's URL (without its
+    /// fragment) for the others.
+    pub url: String,
+    /// The main frame's URL once the page had loaded (after redirects), if it got that far.
+    pub final_url: Option<String>,
+    /// HTTP status of the page's main document, if one arrived.
+    pub status: Option<u16>,
+    /// Why the navigation to this page failed (`net::ERR_…`), if it did.
+    pub error: Option<String>,
+    /// When the visit began, milliseconds after the navigation start of the first page
+    /// (the time base of every other time in the capture).
+    pub start_ms: f64,
+    /// The page did not settle within its own time limit; the crawl moved on.
+    pub timed_out: bool,
 }
 
 /// One HTTP request hop.

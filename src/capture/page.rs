@@ -6,6 +6,13 @@
 //! that tolerates requests that never finish, then a settle time, all under a hard
 //! limit), then reads the cookie jar, web storage and IndexedDB, and disposes of the
 //! context. The bookkeeping of events is the [`Recorder`]'s.
+//!
+//! With `--pages N` (N > 1) a pass goes on, once its first page has settled (and, for a
+//! consent pass, once the choice is made and the page reloaded), to visit up to N − 1
+//! more pages of the same site in the same tab, one after another, each under its own
+//! time limit; the jar and storage are read once, at the end. Which pages is decided by
+//! [`crawl_targets`] from the first page's links. The capture's document fields and
+//! `page_info` stay the first page's; each visit is listed in `Capture::pages`.
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -39,6 +46,8 @@ pub struct PageOptions {
     pub consent: Option<(crate::consent::Action, std::sync::Arc<crate::consent::RuleSet>)>,
     /// Send Global Privacy Control (`Sec-GPC: 1`, `navigator.globalPrivacyControl`).
     pub gpc: bool,
+    /// Pages to visit in this pass, the requested one included (`--pages`).
+    pub pages: u32,
 }
 
 impl Default for PageOptions {
@@ -49,12 +58,23 @@ impl Default for PageOptions {
             screenshot: false,
             consent: None,
             gpc: false,
+            pages: 1,
         }
     }
 }
 
+/// Time limit for reading the page's links before a crawl.
+const DISCOVERY_LIMIT: Duration = Duration::from_secs(10);
+
+/// Path extensions of links that are not web pages; a crawl does not follow them.
+const NOT_PAGES: &[&str] = &[
+    "pdf", "zip", "jpg", "jpeg", "png", "gif", "svg", "webp", "mp4", "mp3", "doc", "docx", "xls", "xlsx",
+];
+
 enum Internal {
     Navigated(Result<Value, CdpError>),
+    /// The answer to `Page.navigate` of a later page of the crawl (its visit index).
+    SubNavigated(usize, Result<Value, CdpError>),
     Image(usize, Option<ImageProbe>),
 }
 
@@ -76,7 +96,8 @@ struct Pump<'a> {
 impl Pump<'_> {
     fn on_internal(&mut self, msg: Internal) {
         match msg {
-            Internal::Navigated(res) if !self.nav_done => {
+            // A late answer for the first page once the crawl has left it is not the scan's.
+            Internal::Navigated(res) if !self.nav_done && !self.rec.visiting_later_page() => {
                 self.nav_done = true;
                 match res {
                     Ok(v) => {
@@ -86,6 +107,19 @@ impl Pump<'_> {
                     }
                     Err(CdpError::Timeout { .. }) => {}
                     Err(e) => self.rec.capture.navigation_error = Some(e.to_string()),
+                }
+            }
+            Internal::SubNavigated(idx, res) => {
+                let error = match res {
+                    Ok(v) => v["errorText"]
+                        .as_str()
+                        .filter(|e| !e.is_empty())
+                        .map(str::to_string),
+                    Err(CdpError::Timeout { .. }) => None,
+                    Err(e) => Some(e.to_string()),
+                };
+                if let Some(e) = error {
+                    self.rec.set_visit_error(idx, e);
                 }
             }
             Internal::Image(hop, Some(p)) => self.rec.set_image_probe(hop, p),
@@ -141,7 +175,7 @@ impl Pump<'_> {
                 let rec = &self.rec;
                 let quiet = rec.last_activity.elapsed();
                 let idle = (rec.inflight() == 0 && quiet >= IDLE_QUIET) || quiet >= IDLE_QUIET_ANYWAY;
-                let failed_nav = rec.capture.navigation_error.is_some();
+                let failed_nav = rec.navigation_failed();
                 if (rec.load_count() >= loads && idle) || (failed_nav && quiet >= IDLE_QUIET) {
                     let wait = if failed_nav { Duration::ZERO } else { wait };
                     settle_until = Some((now + wait).min(deadline));
@@ -295,6 +329,23 @@ async fn record(
         }
         _ => None,
     };
+    // The further pages of the pass, if asked for and the first page loaded.
+    let cap = &pump.rec.capture;
+    let first_loaded = cap.navigation_error.is_none() && cap.document_status.is_some_and(|s| s < 400);
+    let mut first_info = None;
+    let mut screenshot = opts.screenshot;
+    if opts.pages > 1 && first_loaded && !pump.closed {
+        // The screenshot shows the first page, as the rest of the capture's page data does.
+        if screenshot {
+            let shot = pump.during(take_screenshot(cdp, &session)).await;
+            match shot {
+                Ok(png) => pump.rec.capture.screenshot_png = Some(png),
+                Err(e) => pump.rec.capture.problems.push(e),
+            }
+            screenshot = false;
+        }
+        first_info = crawl(&mut pump, opts).await;
+    }
     // Results of image probes already under way.
     while let Ok(msg) = pump.irx.try_recv() {
         pump.on_internal(msg);
@@ -305,6 +356,7 @@ async fn record(
         let mut c = rec.finish();
         c.collected_wall = now_wall();
         c.consent = consent;
+        c.page_info = first_info;
         return Ok(c);
     }
     let frames = rec.frames_for_storage();
@@ -317,7 +369,8 @@ async fn record(
     if !capture.load_fired && capture.navigation_error.is_none() && capture.document_status.is_none() {
         capture.problems.push("the page never answered".into());
     }
-    collect(cdp, ctx, &session, &frames, from_events, opts, &mut capture).await;
+    capture.page_info = first_info;
+    collect(cdp, ctx, &session, &frames, from_events, screenshot, &mut capture).await;
     let _ = cdp
         .call_with_timeout(
             None,
@@ -389,6 +442,150 @@ async fn consent_pass(
     info.steps.push("reloaded the page".into());
     driver::after_reload(pump, rules, &mut info).await;
     info
+}
+
+/// The crawl of a pass: reads the current (first) page's links, then visits the pages
+/// [`crawl_targets`] picks, one after another in the same tab, each under its own time
+/// limit. Returns the first page's information, which the capture keeps; `None` when
+/// the links could not be read (then no page was visited).
+async fn crawl(pump: &mut Pump<'_>, opts: &PageOptions) -> Option<PageInfo> {
+    let cdp = pump.cdp;
+    let session = pump.session.clone();
+    let Some(info) = pump.during(page_info(cdp, &session, DISCOVERY_LIMIT)).await else {
+        pump.rec.capture.problems.push(format!(
+            "could not read the page's links, so none of the {} further pages asked for (--pages) was visited",
+            opts.pages.saturating_sub(1)
+        ));
+        return None;
+    };
+    let cap = &pump.rec.capture;
+    let here: Vec<&str> = std::iter::once(cap.requested_url.as_str())
+        .chain(cap.final_url.as_deref())
+        .collect();
+    let site = cap
+        .final_url
+        .as_deref()
+        .and_then(crate::classify::host_of)
+        .or_else(|| crate::classify::host_of(&cap.requested_url))
+        .map(|h| crate::classify::registrable_domain(&h))
+        .unwrap_or_default();
+    let targets = crawl_targets(&info, &site, &here, opts.pages.saturating_sub(1) as usize);
+    log::debug!("crawl of {}: {targets:?}", cap.requested_url);
+    for url in targets {
+        if pump.closed {
+            break;
+        }
+        let loads = pump.rec.load_count();
+        let idx = pump.rec.begin_visit(&url, now_wall());
+        let nav = cdp.request(Some(&session), "Page.navigate", json!({"url": url}));
+        let itx = pump.itx.clone();
+        let limit = opts.timeout;
+        tokio::spawn(async move {
+            let _ = itx.send(Internal::SubNavigated(idx, nav.wait(limit).await));
+        });
+        let deadline = Instant::now() + opts.timeout;
+        if !pump.settle(loads + 1, opts.wait, deadline).await && !pump.closed {
+            pump.rec.set_visit_timed_out(idx);
+            pump.rec.capture.problems.push(format!(
+                "the page {url} did not settle within the time limit ({} s); went on to the next page",
+                opts.timeout.as_secs_f64()
+            ));
+        }
+    }
+    Some(info)
+}
+
+/// The pages a crawl visits after the page described by `info`, in order, at most `max`.
+///
+/// Policy pages first (the links [`crate::policy::discover::policy_links`] picks), then
+/// the page's other links in document order. Kept: http(s) links whose host's
+/// registrable domain is `site`, without their fragment; left out: the pages in `here`
+/// (the page itself), duplicates, and links to files that are not pages (by extension:
+/// see [`NOT_PAGES`]). `mailto:`, `tel:` and `javascript:` links are not http(s).
+pub fn crawl_targets(info: &PageInfo, site: &str, here: &[&str], max: usize) -> Vec<String> {
+    let seen: Vec<String> = here.iter().filter_map(|u| without_fragment(u)).collect();
+    // `policy_links` answers in lower case: take the link as the page wrote it.
+    let policies = crate::policy::discover::policy_links(info, 2)
+        .into_iter()
+        .map(|p| {
+            info.links
+                .iter()
+                .map(|(_, href)| href)
+                .find(|href| href.to_lowercase().split('#').next() == Some(p.as_str()))
+                .cloned()
+                .unwrap_or(p)
+        })
+        .collect::<Vec<String>>();
+    let mut out: Vec<String> = Vec::new();
+    for href in policies.iter().chain(info.links.iter().map(|(_, href)| href)) {
+        if out.len() >= max {
+            break;
+        }
+        let Some(url) = crawlable(href, site) else {
+            continue;
+        };
+        if !seen.contains(&url) && !out.contains(&url) {
+            out.push(url);
+        }
+    }
+    out
+}
+
+/// `href` without its fragment, when it is a same-site http(s) link to a page.
+fn crawlable(href: &str, site: &str) -> Option<String> {
+    let href = href.trim();
+    let lower = href.to_ascii_lowercase();
+    if ["mailto:", "tel:", "javascript:"]
+        .iter()
+        .any(|p| lower.starts_with(p))
+    {
+        return None;
+    }
+    let url = without_fragment(href)?;
+    let host = crate::classify::host_of(&url)?;
+    if crate::classify::registrable_domain(&host) != site {
+        return None;
+    }
+    let parsed = url::Url::parse(&url).ok()?;
+    let last = parsed
+        .path()
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if let Some((_, ext)) = last.rsplit_once('.')
+        && NOT_PAGES.contains(&ext)
+    {
+        return None;
+    }
+    Some(url)
+}
+
+/// An http(s) URL, normalised and without its fragment.
+fn without_fragment(u: &str) -> Option<String> {
+    let mut url = url::Url::parse(u.trim()).ok()?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return None;
+    }
+    url.set_fragment(None);
+    Some(url.to_string())
+}
+
+/// A PNG screenshot of the page's viewport; the error is said for the reader.
+async fn take_screenshot(cdp: &Cdp, session: &str) -> Result<Vec<u8>, String> {
+    let v = cdp
+        .call_with_timeout(
+            Some(session),
+            "Page.captureScreenshot",
+            json!({"format": "png"}),
+            Duration::from_secs(10),
+        )
+        .await
+        .map_err(|e| format!("could not take the screenshot: {e}"))?;
+    v["data"]
+        .as_str()
+        .and_then(|d| base64::engine::general_purpose::STANDARD.decode(d).ok())
+        .ok_or_else(|| "could not take the screenshot: the browser sent no image".to_string())
 }
 
 /// Creates a blank page in browser context `ctx` and attaches to it with a flattened
@@ -617,7 +814,7 @@ async fn collect(
     session: &str,
     frames: &[(String, String)],
     from_events: Vec<(String, bool, String, String)>,
-    opts: &PageOptions,
+    screenshot: bool,
     capture: &mut Capture,
 ) {
     let limit = Duration::from_secs(10);
@@ -749,31 +946,21 @@ async fn collect(
         });
     }
 
-    capture.page_info = page_info(cdp, session, eval_limit).await;
+    // After a crawl, the page information is already there: the first page's, read
+    // before the crawl.
+    if capture.page_info.is_none() {
+        capture.page_info = page_info(cdp, session, eval_limit).await;
+    }
     if capture.page_info.is_none() && capture.document_status.is_some() {
         capture
             .problems
             .push("could not read the page's links and consent-manager data".into());
     }
 
-    if opts.screenshot {
-        match cdp
-            .call_with_timeout(
-                Some(session),
-                "Page.captureScreenshot",
-                json!({"format": "png"}),
-                limit,
-            )
-            .await
-        {
-            Ok(v) => {
-                capture.screenshot_png = v["data"]
-                    .as_str()
-                    .and_then(|d| base64::engine::general_purpose::STANDARD.decode(d).ok())
-            }
-            Err(e) => capture
-                .problems
-                .push(format!("could not take the screenshot: {e}")),
+    if screenshot {
+        match take_screenshot(cdp, session).await {
+            Ok(png) => capture.screenshot_png = Some(png),
+            Err(e) => capture.problems.push(e),
         }
     }
 }
@@ -985,6 +1172,45 @@ mod tests {
         assert_eq!(image_size(&png), Some((2, 3)));
         assert_eq!(image_size(b"<html>"), None);
         assert_eq!(image_size(b""), None);
+    }
+
+    #[test]
+    fn crawl_takes_policy_pages_first_then_same_site_links_in_document_order() {
+        let link = |t: &str, h: &str| (t.to_string(), h.to_string());
+        let info = PageInfo {
+            links: vec![
+                link("About", "https://www.crawl.test/about"),
+                link("Elsewhere", "https://other-site.test/x"),
+                link("Menu", "https://www.crawl.test/files/menu.PDF"),
+                link("Products", "https://www.crawl.test/Products?page=1"),
+                link("Privacy policy", "https://www.crawl.test/Privacy#top"),
+                link("Team", "https://www.crawl.test/about#team"),
+                link("Mail", "mailto:a@b.c"),
+                link("Call", "tel:+123"),
+                link("Script", "javascript:void(0)"),
+                link("Home", "https://www.crawl.test/#main"),
+                link("Shop", "http://shop.crawl.test/"),
+                link("Image", "https://www.crawl.test/logo.svg?v=2"),
+                link("Garbage", "https://"),
+            ],
+            ..PageInfo::default()
+        };
+        let here = ["https://www.crawl.test"];
+        assert_eq!(
+            crawl_targets(&info, "crawl.test", &here, 10),
+            [
+                "https://www.crawl.test/Privacy",
+                "https://www.crawl.test/about",
+                "https://www.crawl.test/Products?page=1",
+                "http://shop.crawl.test/",
+            ]
+        );
+        assert_eq!(
+            crawl_targets(&info, "crawl.test", &here, 2),
+            ["https://www.crawl.test/Privacy", "https://www.crawl.test/about"]
+        );
+        assert!(crawl_targets(&info, "crawl.test", &here, 0).is_empty());
+        assert!(crawl_targets(&PageInfo::default(), "crawl.test", &here, 5).is_empty());
     }
 
     #[test]

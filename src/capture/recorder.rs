@@ -6,6 +6,11 @@
 //! Chromium's request id only, because an out-of-process iframe's document request
 //! starts on the parent session and ends on the child's; ExtraInfo events may come
 //! before or after the event they belong to, and are matched to hops in order.
+//!
+//! A pass may visit several pages in its tab (`--pages`). Everything keeps the one time
+//! base of the first navigation; the capture's document fields (`final_url`,
+//! `document_status`, `navigation_error`) stay the first page's, and what a later page's
+//! main document does is recorded on its own [`PageVisit`] (see [`Recorder::begin_visit`]).
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::time::Instant;
@@ -67,6 +72,11 @@ pub struct Recorder {
     loads: u32,
     /// Child sessions that detached.
     detached: HashSet<String>,
+    /// Index in `capture.pages` of the page being visited; 0 is the first (requested)
+    /// page, whose document fields live on the capture itself.
+    visit: usize,
+    /// The main document request of the current (later) visit has been seen.
+    visit_doc_seen: bool,
 }
 
 impl Recorder {
@@ -95,6 +105,91 @@ impl Recorder {
             last_activity: Instant::now(),
             loads: 0,
             detached: HashSet::new(),
+            visit: 0,
+            visit_doc_seen: false,
+        }
+    }
+
+    /// Starts the visit of a further page of the same pass, about to be navigated to
+    /// `url` at wall-clock time `now_wall` (Unix seconds); returns its index in
+    /// `capture.pages`. The first page's visit is recorded first, from the capture as it
+    /// stands. From now on, main-frame documents update this visit, not the capture. The
+    /// visit starts when its main document request starts (the wall-clock time is only
+    /// used until that request is seen).
+    pub fn begin_visit(&mut self, url: &str, now_wall: f64) -> usize {
+        if self.capture.pages.is_empty() {
+            let first = self.first_visit();
+            self.capture.pages.push(first);
+        }
+        let start_ms = match self.nav_start {
+            Some((_, wall)) => ((now_wall - wall) * 1000.0).max(0.0),
+            None => 0.0,
+        };
+        self.capture.pages.push(PageVisit {
+            url: url.to_string(),
+            start_ms,
+            ..PageVisit::default()
+        });
+        self.visit = self.capture.pages.len() - 1;
+        self.visit_doc_seen = false;
+        self.visit
+    }
+
+    /// Records why the navigation of visit `idx` failed, if that visit is still the
+    /// current one (a late answer for a page the crawl has left, such as the
+    /// `net::ERR_ABORTED` of a page that never answered, says nothing about that page).
+    pub fn set_visit_error(&mut self, idx: usize, error: String) {
+        if idx > 0
+            && idx == self.visit
+            && let Some(v) = self.capture.pages.get_mut(idx)
+        {
+            v.error.get_or_insert(error);
+        }
+    }
+
+    /// Marks visit `idx` as not settled within its time limit.
+    pub fn set_visit_timed_out(&mut self, idx: usize) {
+        if let Some(v) = self.capture.pages.get_mut(idx) {
+            v.timed_out = true;
+        }
+    }
+
+    /// A later page of the pass (not the first) is being visited.
+    pub fn visiting_later_page(&self) -> bool {
+        self.visit > 0
+    }
+
+    /// The navigation of the current page failed.
+    pub fn navigation_failed(&self) -> bool {
+        match self.current_visit() {
+            Some(v) => v.error.is_some(),
+            None => self.capture.navigation_error.is_some(),
+        }
+    }
+
+    /// The current visit, when it is a later page (not the first).
+    fn current_visit(&self) -> Option<&PageVisit> {
+        (self.visit > 0)
+            .then(|| self.capture.pages.get(self.visit))
+            .flatten()
+    }
+
+    fn current_visit_mut(&mut self) -> Option<&mut PageVisit> {
+        if self.visit == 0 {
+            return None;
+        }
+        self.capture.pages.get_mut(self.visit)
+    }
+
+    /// The first page's visit, from the capture's document fields.
+    fn first_visit(&self) -> PageVisit {
+        PageVisit {
+            url: self.capture.requested_url.clone(),
+            final_url: self.capture.final_url.clone(),
+            status: self.capture.document_status,
+            error: self.capture.navigation_error.clone(),
+            start_ms: 0.0,
+            timed_out: self.capture.timeout_hit,
         }
     }
 
@@ -212,8 +307,18 @@ impl Recorder {
                         && self.requests[h].resource_type == "Document"
                         && self.requests[h].frame_id.as_deref() == Some(self.main_frame.as_str());
                     if main_doc {
-                        self.capture.document_status = self.requests[h].status;
-                        self.capture.final_url = Some(self.requests[h].url.clone());
+                        let status = self.requests[h].status;
+                        let url = self.requests[h].url.clone();
+                        match self.current_visit_mut() {
+                            Some(v) => {
+                                v.status = status;
+                                v.final_url = Some(url);
+                            }
+                            None => {
+                                self.capture.document_status = status;
+                                self.capture.final_url = Some(url);
+                            }
+                        }
                     }
                 }
             }
@@ -281,7 +386,18 @@ impl Recorder {
                 let parent = f["parentId"].as_str().map(str::to_string);
                 let oop = session != Some(self.main_session.as_str());
                 if id == self.main_frame && !url.is_empty() && url != "about:blank" {
-                    self.capture.final_url = Some(url.clone());
+                    match self.current_visit_mut() {
+                        Some(v) => v.final_url = Some(url.clone()),
+                        None => self.capture.final_url = Some(url.clone()),
+                    }
+                }
+                if self.visit > 0
+                    && id == self.main_frame
+                    && let Some((_, s)) = self.frames.get_mut(&id)
+                {
+                    // The main frame keeps the first page's URL, as the capture does.
+                    *s = session.unwrap_or_default().to_string();
+                    return actions;
                 }
                 let frame = RawFrame {
                     id: id.clone(),
@@ -360,12 +476,17 @@ impl Recorder {
         if url.starts_with("data:") || url.starts_with("blob:") {
             return;
         }
-        if self.nav_start.is_none()
-            && rtype == "Document"
-            && frame_id.as_deref() == Some(self.main_frame.as_str())
-        {
+        let main_doc = rtype == "Document" && frame_id.as_deref() == Some(self.main_frame.as_str());
+        if self.nav_start.is_none() && main_doc {
             self.nav_start = Some((ts, wall));
             self.capture.nav_start_wall = wall;
+        }
+        if main_doc && self.visit > 0 && !self.visit_doc_seen {
+            self.visit_doc_seen = true;
+            let start = self.rel(ts);
+            if let Some(v) = self.current_visit_mut() {
+                v.start_ms = start;
+            }
         }
         let mut chain = Vec::new();
         if p.get("redirectResponse").is_some_and(|r| !r.is_null())
@@ -516,6 +637,11 @@ impl Recorder {
     pub fn finish(mut self) -> Capture {
         // Requests that never finished keep `finished: false` and no failure: they were still open.
         self.capture.requests = std::mem::take(&mut self.requests);
+        if self.capture.pages.is_empty() {
+            // One page only: its visit is the capture's document.
+            let first = self.first_visit();
+            self.capture.pages.push(first);
+        }
         self.capture.frames = self.frames.into_values().map(|(f, _)| f).collect();
         self.capture
     }
@@ -634,6 +760,101 @@ mod tests {
         assert_eq!(b.encoded_data_length, Some(1234));
         assert_eq!(c.document_status, Some(200));
         assert_eq!(c.final_url.as_deref(), Some("https://a.example/b"));
+    }
+
+    #[test]
+    fn later_pages_get_their_own_visit_and_leave_the_first_document_alone() {
+        let mut r = Recorder::new("https://a.example/", "S", "F", "C");
+        let doc = |id: &str, url: &str, ts: f64| {
+            json!({"requestId":id,"frameId":"F","type":"Document","timestamp":ts,"wallTime":1000.0 + ts,
+            "request":{"url":url,"method":"GET","headers":{}},"initiator":{"type":"other"}})
+        };
+        let resp = |id: &str, url: &str, status: u16| json!({"requestId":id,"type":"Document","response":{"url":url,"status":status,"headers":{}}});
+        let nav = |url: &str| json!({"frame":{"id":"F","url":url}});
+        r.on_event(&ev(
+            "S",
+            "Network.requestWillBeSent",
+            doc("L1", "https://a.example/", 10.0),
+        ));
+        r.on_event(&ev(
+            "S",
+            "Network.responseReceived",
+            resp("L1", "https://a.example/", 200),
+        ));
+        r.on_event(&ev("S", "Page.frameNavigated", nav("https://a.example/")));
+        r.on_event(&ev("S", "Page.loadEventFired", json!({"timestamp": 10.25})));
+
+        // The second page: starts when its document request does, answers 404.
+        assert_eq!(r.begin_visit("https://a.example/b", 1011.0), 1);
+        assert_eq!(r.capture.pages[1].start_ms, 1000.0);
+        r.on_event(&ev(
+            "S",
+            "Network.requestWillBeSent",
+            doc("L2", "https://a.example/b", 11.5),
+        ));
+        r.on_event(&ev(
+            "S",
+            "Network.responseReceived",
+            resp("L2", "https://a.example/b", 404),
+        ));
+        r.on_event(&ev("S", "Page.frameNavigated", nav("https://a.example/b")));
+        r.on_event(&ev("S", "Page.loadEventFired", json!({"timestamp": 11.7})));
+        assert!(!r.navigation_failed());
+
+        // The third page fails; a late answer for the second one is not its to keep.
+        assert_eq!(r.begin_visit("https://a.example/c", 1012.0), 2);
+        r.set_visit_error(1, "net::ERR_ABORTED".into());
+        r.set_visit_error(2, "net::ERR_CONNECTION_REFUSED".into());
+        assert!(r.navigation_failed());
+        r.set_visit_timed_out(2);
+        assert_eq!(r.load_count(), 2);
+
+        let c = r.finish();
+        assert_eq!(c.document_status, Some(200));
+        assert_eq!(c.final_url.as_deref(), Some("https://a.example/"));
+        assert_eq!(c.navigation_error, None);
+        assert_eq!(c.load_ms, Some(250.0));
+        assert_eq!(c.frames.len(), 1);
+        assert_eq!(c.frames[0].url, "https://a.example/");
+        assert_eq!(
+            c.pages,
+            vec![
+                PageVisit {
+                    url: "https://a.example/".into(),
+                    final_url: Some("https://a.example/".into()),
+                    status: Some(200),
+                    error: None,
+                    start_ms: 0.0,
+                    timed_out: false,
+                },
+                PageVisit {
+                    url: "https://a.example/b".into(),
+                    final_url: Some("https://a.example/b".into()),
+                    status: Some(404),
+                    error: None,
+                    start_ms: 1500.0,
+                    timed_out: false,
+                },
+                PageVisit {
+                    url: "https://a.example/c".into(),
+                    final_url: None,
+                    status: None,
+                    error: Some("net::ERR_CONNECTION_REFUSED".into()),
+                    start_ms: 2000.0,
+                    timed_out: true,
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_single_page_capture_lists_its_one_visit() {
+        let mut r = Recorder::new("https://a.example/", "S", "F", "C");
+        r.capture.navigation_error = Some("net::ERR_NAME_NOT_RESOLVED".into());
+        let c = r.finish();
+        assert_eq!(c.pages.len(), 1);
+        assert_eq!(c.pages[0].url, "https://a.example/");
+        assert_eq!(c.pages[0].error.as_deref(), Some("net::ERR_NAME_NOT_RESOLVED"));
     }
 
     #[test]

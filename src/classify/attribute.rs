@@ -138,6 +138,7 @@ pub fn attribute_pass(
             party: r.party,
             time_ms: r.time_ms,
             consent_ms: r.consent_ms,
+            page: r.page.clone(),
             reasons: vec![format!("known {} endpoint {} ({})", a.name, e.matched, e.source)],
             vendor: None,
         });

@@ -219,6 +219,7 @@ pub fn attribute(
                 set_by_request: write.and_then(|w| w.request.map(str::to_string)),
                 set_at_ms: write.map(|w| round1(w.at_ms)),
                 consent_ms: None,
+                page: None,
                 vendor: None,
             }
         })

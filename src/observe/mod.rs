@@ -5,7 +5,8 @@
 //! site *asked for* next to the one the browser stored (Chromium caps at 400 days),
 //! attributes storage writes to scripts, picks out beacons and tracking pixels,
 //! classifies every host as first or third party, redacts values unless asked not to,
-//! and puts everything in a deterministic order.
+//! and puts everything in a deterministic order. When a pass visited several pages
+//! (`--pages`), every timed observation gets the page that was being visited at its time.
 
 pub mod cookies;
 
@@ -92,6 +93,7 @@ pub fn build_pass(name: &str, cap: &Capture, opts: ObserveOptions) -> Pass {
                 written_by: writer.and_then(|w| w.script.clone()),
                 written_at_ms: writer.map(|w| round1(w.time_ms)),
                 consent_ms: None,
+                page: None,
                 vendor: None,
             }
         })
@@ -168,11 +170,68 @@ pub fn build_pass(name: &str, cap: &Capture, opts: ObserveOptions) -> Pass {
         beacons,
         frames,
         consent: cap.consent.clone(),
+        pages: page_visits(cap),
     };
     if let Some(t) = cap.consent.as_ref().and_then(|c| c.action_ms) {
         stamp_consent_times(&mut pass, t);
     }
+    stamp_pages(&mut pass);
     pass
+}
+
+/// The pages of a capture; a capture that does not list them (an imported HAR) was one
+/// visit of its requested URL.
+fn page_visits(cap: &Capture) -> Vec<PageVisit> {
+    if cap.pages.is_empty() {
+        return vec![PageVisit {
+            url: cap.requested_url.clone(),
+            final_url: cap.final_url.clone(),
+            status: cap.document_status,
+            error: cap.navigation_error.clone(),
+            start_ms: 0.0,
+            timed_out: cap.timeout_hit,
+        }];
+    }
+    cap.pages
+        .iter()
+        .map(|v| PageVisit {
+            url: v.url.clone(),
+            final_url: v.final_url.clone(),
+            status: v.status,
+            error: v.error.clone(),
+            start_ms: round1(v.start_ms),
+            timed_out: v.timed_out,
+        })
+        .collect()
+}
+
+/// The URL of the visit of `pages` that was current at `time_ms`: the last one begun by
+/// then (the first page when the time is before every visit).
+fn page_at(pages: &[PageVisit], time_ms: f64) -> Option<String> {
+    let mut current = pages.first()?;
+    for v in pages {
+        if v.start_ms <= time_ms && v.start_ms >= current.start_ms {
+            current = v;
+        }
+    }
+    Some(current.url.clone())
+}
+
+/// Gives every timed observation the page it was seen on.
+fn stamp_pages(pass: &mut Pass) {
+    let pages = &pass.pages;
+    for r in &mut pass.requests {
+        r.page = page_at(pages, r.time_ms);
+    }
+    for b in &mut pass.beacons {
+        b.page = page_at(pages, b.time_ms);
+    }
+    for c in &mut pass.cookies {
+        c.page = c.set_at_ms.and_then(|t| page_at(pages, t));
+    }
+    for s in &mut pass.storage {
+        s.page = s.written_at_ms.and_then(|t| page_at(pages, t));
+    }
 }
 
 /// Gives every timed observation its time relative to the consent action at `action_ms`.
@@ -242,6 +301,7 @@ fn request(r: &RawRequest, id: &str, parties: &PartyClassifier, opts: ObserveOpt
         finished: r.finished,
         failure: r.failure.clone(),
         consent_ms: None,
+        page: None,
         vendor: None,
         lists: Vec::new(),
     }
@@ -257,6 +317,7 @@ fn beacon(raw: &RawRequest, r: &Request) -> Option<Beacon> {
         party: r.party,
         time_ms: r.time_ms,
         consent_ms: None,
+        page: r.page.clone(),
         reasons,
         vendor: None,
     };
@@ -339,4 +400,159 @@ fn hosts(requests: &[Request], cookies: &[Cookie]) -> Vec<HostInfo> {
         }
     }
     map.into_values().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::model::{JarCookie, JsWrite, PageVisit as Visit, RawStorageItem};
+
+    fn req(url: &str, start_ms: f64) -> RawRequest {
+        RawRequest {
+            url: url.into(),
+            method: "GET".into(),
+            resource_type: "Script".into(),
+            start_ms,
+            ..RawRequest::default()
+        }
+    }
+
+    fn visit(url: &str, start_ms: f64) -> Visit {
+        Visit {
+            url: url.into(),
+            start_ms,
+            ..Visit::default()
+        }
+    }
+
+    #[test]
+    fn every_timed_item_gets_the_page_it_was_seen_on() {
+        let mut ping = req("https://b.example/p", 2500.0);
+        ping.resource_type = "Ping".into();
+        let cap = Capture {
+            requested_url: "https://a.example/".into(),
+            final_url: Some("https://a.example/".into()),
+            document_status: Some(200),
+            requests: vec![
+                req("https://a.example/", 0.0),
+                req("https://a.example/app.js", 50.0),
+                req("https://a.example/two", 1000.0),
+                req("https://t.example/t.js", 1200.0),
+                ping,
+            ],
+            cookies: vec![
+                JarCookie {
+                    name: "seen".into(),
+                    domain: "a.example".into(),
+                    path: "/".into(),
+                    ..JarCookie::default()
+                },
+                JarCookie {
+                    name: "never_written".into(),
+                    domain: "a.example".into(),
+                    path: "/".into(),
+                    ..JarCookie::default()
+                },
+            ],
+            js_cookie_writes: vec![JsWrite {
+                text: "seen=1".into(),
+                frame_url: "https://a.example/two".into(),
+                time_ms: 1100.0,
+                ..JsWrite::default()
+            }],
+            storage_writes: vec![JsWrite {
+                text: "k".into(),
+                area: Some("local".into()),
+                frame_url: "https://a.example/".into(),
+                time_ms: 60.0,
+                ..JsWrite::default()
+            }],
+            storage: vec![RawStorageItem {
+                origin: "https://a.example".into(),
+                area: "local".into(),
+                key: "k".into(),
+                value: "v".into(),
+                ..RawStorageItem::default()
+            }],
+            pages: vec![
+                visit("https://a.example/", 0.0),
+                visit("https://a.example/two", 1000.0),
+                visit("https://a.example/three", 2400.04),
+            ],
+            ..Capture::default()
+        };
+        let pass = build_pass("initial", &cap, ObserveOptions::default());
+        let pages: Vec<&str> = pass.pages.iter().map(|p| p.url.as_str()).collect();
+        assert_eq!(
+            pages,
+            [
+                "https://a.example/",
+                "https://a.example/two",
+                "https://a.example/three"
+            ]
+        );
+        assert_eq!(pass.pages[2].start_ms, 2400.0);
+        let page_of = |url: &str| {
+            pass.requests
+                .iter()
+                .find(|r| r.url == url)
+                .and_then(|r| r.page.clone())
+        };
+        assert_eq!(
+            page_of("https://a.example/").as_deref(),
+            Some("https://a.example/")
+        );
+        assert_eq!(
+            page_of("https://a.example/app.js").as_deref(),
+            Some("https://a.example/")
+        );
+        assert_eq!(
+            page_of("https://a.example/two").as_deref(),
+            Some("https://a.example/two")
+        );
+        assert_eq!(
+            page_of("https://t.example/t.js").as_deref(),
+            Some("https://a.example/two")
+        );
+        assert_eq!(
+            page_of("https://b.example/p").as_deref(),
+            Some("https://a.example/three")
+        );
+        assert_eq!(pass.beacons.len(), 1);
+        assert_eq!(pass.beacons[0].page.as_deref(), Some("https://a.example/three"));
+        let cookie = |name: &str| {
+            pass.cookies
+                .iter()
+                .find(|c| c.name == name)
+                .map(|c| c.page.clone())
+        };
+        assert_eq!(cookie("seen"), Some(Some("https://a.example/two".into())));
+        assert_eq!(cookie("never_written"), Some(None));
+        assert_eq!(pass.storage[0].page.as_deref(), Some("https://a.example/"));
+    }
+
+    #[test]
+    fn a_capture_without_pages_is_one_visit_of_its_url() {
+        let cap = Capture {
+            requested_url: "https://a.example/".into(),
+            final_url: Some("https://www.a.example/".into()),
+            document_status: Some(200),
+            timeout_hit: true,
+            requests: vec![req("https://www.a.example/", 0.0)],
+            ..Capture::default()
+        };
+        let pass = build_pass("har", &cap, ObserveOptions::default());
+        assert_eq!(
+            pass.pages,
+            vec![PageVisit {
+                url: "https://a.example/".into(),
+                final_url: Some("https://www.a.example/".into()),
+                status: Some(200),
+                error: None,
+                start_ms: 0.0,
+                timed_out: true,
+            }]
+        );
+        assert_eq!(pass.requests[0].page.as_deref(), Some("https://a.example/"));
+    }
 }

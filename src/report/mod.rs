@@ -172,6 +172,31 @@ pub struct Pass {
     /// verified, how, and the evidence); null for a report made from a HAR.
     #[serde(default)]
     pub consent: Option<crate::consent::ConsentInfo>,
+    /// The pages visited in this pass, in order: the scanned page first (always there),
+    /// then the same-site pages of `--pages`. The `page` of a request, cookie, storage
+    /// item or beacon is the `url` of one of these.
+    #[serde(default)]
+    pub pages: Vec<PageVisit>,
+}
+
+/// One page visited during a pass.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct PageVisit {
+    /// The URL asked for: the scanned URL for the first page, a link of it (without the
+    /// fragment) for the others.
+    pub url: String,
+    /// The page's URL after redirects, when it loaded.
+    pub final_url: Option<String>,
+    /// HTTP status of the page's main document.
+    pub status: Option<u16>,
+    /// Why the navigation to the page failed (`net::ERR_…`), if it did.
+    pub error: Option<String>,
+    /// When the visit began, ms after navigation start of the first page; items seen from
+    /// then until the next visit began belong to this page.
+    pub start_ms: f64,
+    /// The page did not settle within the time limit (`--timeout`, per page); the pass
+    /// went on to the next page.
+    pub timed_out: bool,
 }
 
 /// Counts of a pass.
@@ -260,6 +285,9 @@ pub struct Request {
     /// the pass took no action.
     #[serde(default)]
     pub consent_ms: Option<f64>,
+    /// The page of the pass (its `pages[].url`) that was being visited when the request started.
+    #[serde(default)]
+    pub page: Option<String>,
     pub vendor: Option<Attribution>,
     /// Filter-list rules (`--list`) that matched this request.
     pub lists: Vec<crate::signatures::lists::ListHit>,
@@ -313,6 +341,10 @@ pub struct Cookie {
     /// When it was set relative to the pass's consent action, ms (negative: before it).
     #[serde(default)]
     pub consent_ms: Option<f64>,
+    /// The page of the pass (its `pages[].url`) that was being visited when it was set;
+    /// null when the write was not seen.
+    #[serde(default)]
+    pub page: Option<String>,
     pub vendor: Option<Attribution>,
 }
 
@@ -347,6 +379,10 @@ pub struct StorageItem {
     /// When it was written relative to the pass's consent action, ms (negative: before it).
     #[serde(default)]
     pub consent_ms: Option<f64>,
+    /// The page of the pass (its `pages[].url`) that was being visited when it was
+    /// written; null when the write was not seen.
+    #[serde(default)]
+    pub page: Option<String>,
     pub vendor: Option<Attribution>,
 }
 
@@ -373,6 +409,9 @@ pub struct Beacon {
     /// Relative to the pass's consent action, ms (negative: before it).
     #[serde(default)]
     pub consent_ms: Option<f64>,
+    /// The page of the pass (its `pages[].url`) that was being visited when it was sent.
+    #[serde(default)]
+    pub page: Option<String>,
     /// Why it was judged a beacon or pixel.
     pub reasons: Vec<String>,
     pub vendor: Option<Attribution>,

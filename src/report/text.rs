@@ -1058,6 +1058,7 @@ mod tests {
             set_by_request: None,
             set_at_ms: None,
             consent_ms: None,
+            page: None,
             vendor: None,
         }
     }
@@ -1188,6 +1189,7 @@ mod tests {
                         written_by: Some("https://www.brightbasket.example/app.js".into()),
                         written_at_ms: Some(300.0),
                         consent_ms: None,
+                        page: None,
                         vendor: None,
                     },
                     StorageItem {
@@ -1201,6 +1203,7 @@ mod tests {
                         written_by: None,
                         written_at_ms: None,
                         consent_ms: None,
+                        page: None,
                         vendor: None,
                     },
                 ],
@@ -1213,6 +1216,7 @@ mod tests {
                     party: Party::Third,
                     time_ms: 130.0,
                     consent_ms: None,
+                    page: None,
                     reasons: vec![
                         "1×1 image".into(),
                         "sent to third party adloop.example".into(),
@@ -1222,6 +1226,7 @@ mod tests {
                 }],
                 frames: vec![],
                 consent: None,
+                pages: vec![],
             }],
         }
     }

@@ -3,8 +3,10 @@
 //! All tests are in one binary (faster to link); modules by area.
 
 mod bad_input;
+mod batch;
 mod cli;
 mod consent;
+mod crawl;
 mod demo;
 mod diff;
 mod har;

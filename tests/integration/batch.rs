@@ -1,0 +1,377 @@
+//! `crumbs batch`: failures recorded while the others complete (a hanging site, an
+//! unreachable one, a browser killed mid-scan), resume after an interruption, shards,
+//! and a baseline diff with a planted new tracker.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crumbs::demo::server::{Request, Response};
+use serde_json::Value;
+
+use crate::support::*;
+
+const HOSTS: &[&str] = &[
+    "a.batch.test",
+    "b.batch.test",
+    "c.batch.test",
+    "d.batch.test",
+    "hang.batch.test",
+    "kill.batch.test",
+    "www.google-analytics.com",
+];
+
+fn page(title: &str, tracker: bool) -> Response {
+    let t = if tracker {
+        "<script>navigator.sendBeacon('https://www.google-analytics.com/g/collect?v=2&tid=G-B&cid=1.1');</script>"
+    } else {
+        ""
+    };
+    Response::html(format!(
+        "<!doctype html><html><head><title>{title}</title></head><body><h1>{title}</h1>\
+         <script>document.cookie = 'visit=1; max-age=3600; path=/';</script>{t}</body></html>"
+    ))
+}
+
+/// Flags that reach `server` for every host but `dead.batch.test`, which does not resolve.
+fn flags(server: &crumbs::demo::server::SiteServer) -> Vec<String> {
+    let mut v = vec![format!(
+        "--chrome-arg=--host-resolver-rules=MAP dead.batch.test ~NOTFOUND, {}",
+        server.resolver_rule()
+    )];
+    if let Some(h) = server.spki_hash() {
+        v.push(format!("--chrome-arg=--ignore-certificate-errors-spki-list={h}"));
+    }
+    v
+}
+
+fn batch_args(seeds: &Path, out: &Path, extra: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = vec![
+        "batch".into(),
+        seeds.display().to_string(),
+        "-o".into(),
+        out.display().to_string(),
+        "--consent".into(),
+        "initial".into(),
+        "--no-policy-pages".into(),
+        "--wait".into(),
+        "0.3".into(),
+    ];
+    v.extend(extra.iter().map(|s| s.to_string()));
+    v
+}
+
+fn summary(out: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(out.join("summary.json")).expect("summary.json")).expect("JSON")
+}
+
+/// (site, status, attempts) per site.
+fn statuses(s: &Value) -> Vec<(String, String, u64)> {
+    s["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["site"].as_str().unwrap().to_string(),
+                e["status"].as_str().unwrap().to_string(),
+                e["attempts"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn error_of<'a>(s: &'a Value, site: &str) -> &'a str {
+    s["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["site"] == site)
+        .and_then(|e| e["error"].as_str())
+        .unwrap_or("")
+}
+
+/// The Chromium main processes started with a profile under `tmp` (this test's own).
+fn browsers_under(tmp: &Path) -> Vec<u32> {
+    let needle = tmp.display().to_string();
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(cmd) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
+            continue;
+        };
+        let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+        if cmd.contains(&needle) && cmd.contains("--user-data-dir") && !cmd.contains("--type=") {
+            out.push(pid);
+        }
+    }
+    out
+}
+
+#[test]
+fn failures_are_recorded_and_a_killed_browser_is_restarted_without_losing_a_site() {
+    let rt = runtime();
+    let tmp = tempdir();
+    let tmp_path = tmp.path().to_path_buf();
+    let killed = Arc::new(AtomicBool::new(false));
+    let k = killed.clone();
+    let server = https_server(&rt, HOSTS, move |r: &Request| match r.host.as_str() {
+        "hang.batch.test" => Response::hang(),
+        "kill.batch.test" if r.path == "/" && !k.swap(true, Ordering::SeqCst) => {
+            // The browser dies while this page loads.
+            for pid in browsers_under(&tmp_path) {
+                let _ = std::process::Command::new("kill")
+                    .arg("-9")
+                    .arg(pid.to_string())
+                    .status();
+            }
+            Response::hang()
+        }
+        "www.google-analytics.com" => Response::empty(204),
+        h if r.path == "/" => page(h, false),
+        _ => Response::not_found(),
+    });
+    let work = tempdir();
+    let seeds = work.path().join("seeds.txt");
+    std::fs::write(
+        &seeds,
+        "# sites of the batch test\nhttps://a.batch.test/\nhttps://kill.batch.test/\nhttps://hang.batch.test/\n\
+         https://dead.batch.test/\nhttps://b.batch.test/\nnot a url at all\nhttps://c.batch.test/\n",
+    )
+    .unwrap();
+    let out = work.path().join("out");
+    let mut args = batch_args(&seeds, &out, &["--concurrency", "2", "--timeout", "4"]);
+    args.extend(flags(&server));
+    let run = run(&args, tmp.path());
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(killed.load(Ordering::SeqCst));
+    let s = summary(&out);
+    assert_eq!(s["finished"], true);
+    assert_eq!(s["total"], 7);
+    assert_eq!(
+        (s["ok"].as_u64(), s["failed"].as_u64()),
+        (Some(4), Some(3)),
+        "{s:#}"
+    );
+    assert_eq!(s["browser_starts"], 2, "{s:#}");
+    let st: BTreeMap<String, (String, u64)> = statuses(&s).into_iter().map(|(a, b, c)| (a, (b, c))).collect();
+    for site in [
+        "https://a.batch.test/",
+        "https://b.batch.test/",
+        "https://c.batch.test/",
+    ] {
+        assert_eq!(st[site].0, "ok", "{site}: {s:#}");
+    }
+    // The site under which the browser died was scanned again, on a new browser.
+    assert_eq!(st["https://kill.batch.test/"], ("ok".to_string(), 2));
+    assert_eq!(st["https://hang.batch.test/"].0, "failed");
+    assert!(
+        error_of(&s, "https://hang.batch.test/").contains("no document arrived"),
+        "{s:#}"
+    );
+    assert!(
+        error_of(&s, "https://dead.batch.test/").contains("ERR_NAME_NOT_RESOLVED"),
+        "{s:#}"
+    );
+    assert!(error_of(&s, "not a url at all").contains("seeds.txt:7:"), "{s:#}");
+    // One report per scanned site, written where the summary says.
+    for e in s["sites"].as_array().unwrap() {
+        if let Some(f) = e["report"].as_str() {
+            let r: Value = serde_json::from_slice(&std::fs::read(out.join(f)).unwrap()).unwrap();
+            assert_eq!(r["scan"]["requested_url"], e["site"]);
+        }
+    }
+    assert!(out.join("a.batch.test.json").is_file());
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(md.contains("7 sites: 4 ok, 3 failed"), "{md}");
+    assert!(browsers_under(tmp.path()).is_empty(), "no browser left running");
+}
+
+#[test]
+fn an_interrupted_batch_resumes_without_redoing_finished_sites() {
+    let rt = runtime();
+    let hits: Arc<Mutex<BTreeMap<String, usize>>> = Arc::default();
+    let h = hits.clone();
+    let server = https_server(&rt, HOSTS, move |r: &Request| {
+        if r.path == "/"
+            && let Ok(mut m) = h.lock()
+        {
+            *m.entry(r.host.clone()).or_default() += 1;
+        }
+        match (r.host.as_str(), r.path.as_str()) {
+            // Slow enough to be interrupted while it loads.
+            ("c.batch.test", "/") => page("c", false).delay(Duration::from_secs(4)),
+            (host, "/") => page(host, false),
+            _ => Response::not_found(),
+        }
+    });
+    let work = tempdir();
+    let seeds = work.path().join("seeds.txt");
+    std::fs::write(
+        &seeds,
+        "https://a.batch.test/\nhttps://b.batch.test/\nhttps://c.batch.test/\nhttps://d.batch.test/\n",
+    )
+    .unwrap();
+    let out = work.path().join("out");
+    let mut args = batch_args(&seeds, &out, &["--concurrency", "1"]);
+    args.extend(flags(&server));
+    let tmp = tempdir();
+    let mut child = crumbs()
+        .args(&args)
+        .env("TMPDIR", tmp.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Interrupt once a and b are done and c is loading.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !(out.join("b.batch.test.json").is_file() && hits.lock().unwrap().contains_key("c.batch.test")) {
+        assert!(Instant::now() < deadline, "the batch did not get to c");
+        if let Ok(Some(status)) = child.try_wait() {
+            let mut err = String::new();
+            if let Some(mut e) = child.stderr.take() {
+                let _ = std::io::Read::read_to_string(&mut e, &mut err);
+            }
+            panic!("the batch ended early ({status}): {err}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let s = summary(&out);
+    assert_eq!(s["finished"], false);
+    assert_eq!(
+        statuses(&s),
+        [
+            ("https://a.batch.test/".to_string(), "ok".to_string(), 1),
+            ("https://b.batch.test/".to_string(), "ok".to_string(), 1)
+        ]
+    );
+    assert!(leftovers(tmp.path()).is_empty(), "{:?}", leftovers(tmp.path()));
+
+    let before = hits.lock().unwrap().clone();
+    let mut args = batch_args(&seeds, &out, &["--concurrency", "1", "--resume"]);
+    args.extend(flags(&server));
+    let again = run(&args, tmp.path());
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(
+        again.stderr.contains("resuming: 2 site(s) already done"),
+        "{}",
+        again.stderr
+    );
+    let after = hits.lock().unwrap().clone();
+    assert_eq!(
+        after["a.batch.test"], before["a.batch.test"],
+        "a was scanned again"
+    );
+    assert_eq!(
+        after["b.batch.test"], before["b.batch.test"],
+        "b was scanned again"
+    );
+    assert_eq!(after["d.batch.test"], 1);
+    let s = summary(&out);
+    assert_eq!(s["finished"], true);
+    assert_eq!(s["ok"], 4);
+}
+
+#[test]
+fn shards_cover_every_site_exactly_once() {
+    let work = tempdir();
+    let seeds = work.path().join("seeds.txt");
+    let all: Vec<String> = (0..30).map(|i| format!("https://site{i}.example/")).collect();
+    std::fs::write(&seeds, all.join("\n")).unwrap();
+    let mut seen: Vec<String> = Vec::new();
+    for i in 0..3 {
+        let r = run(
+            &[
+                "batch".into(),
+                seeds.display().to_string(),
+                "--shard".into(),
+                format!("{i}/3"),
+                "--list-sites".into(),
+            ],
+            work.path(),
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let part: Vec<String> = r.stdout.lines().map(str::to_string).collect();
+        assert!(!part.is_empty() && part.len() < 30, "shard {i}: {part:?}");
+        seen.extend(part);
+    }
+    seen.sort();
+    let mut want = all.clone();
+    want.sort();
+    assert_eq!(seen, want);
+    let bad = run(
+        &[
+            "batch".into(),
+            seeds.display().to_string(),
+            "--shard".into(),
+            "3/3".into(),
+        ],
+        work.path(),
+    );
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("0 ≤ I < N"), "{}", bad.stderr);
+}
+
+#[test]
+fn a_baseline_diff_reports_a_planted_new_tracker() {
+    let rt = runtime();
+    let plant = Arc::new(AtomicBool::new(false));
+    let p = plant.clone();
+    let server = https_server(&rt, HOSTS, move |r: &Request| {
+        match (r.host.as_str(), r.path.as_str()) {
+            ("www.google-analytics.com", _) => Response::empty(204),
+            ("b.batch.test", "/") => page("b", p.load(Ordering::SeqCst)),
+            (host, "/") => page(host, false),
+            _ => Response::not_found(),
+        }
+    });
+    let work = tempdir();
+    let seeds = work.path().join("seeds.txt");
+    std::fs::write(&seeds, "https://a.batch.test/\nhttps://b.batch.test/\n").unwrap();
+    let night1: PathBuf = work.path().join("night1");
+    let night2: PathBuf = work.path().join("night2");
+    let mut args = batch_args(&seeds, &night1, &[]);
+    args.extend(flags(&server));
+    let first = run(&args, work.path());
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    plant.store(true, Ordering::SeqCst);
+    let base = night1.display().to_string();
+    let mut args = batch_args(&seeds, &night2, &["--baseline", &base, "--fail-on", "medium"]);
+    args.extend(flags(&server));
+    let second = run(&args, work.path());
+    assert_eq!(
+        second.code, 1,
+        "new high finding: {}\n{}",
+        second.stdout, second.stderr
+    );
+    assert!(
+        second.stdout.contains("google-analytics.com"),
+        "{}",
+        second.stdout
+    );
+    let d: Value = serde_json::from_slice(&std::fs::read(night2.join("diff.json")).unwrap()).unwrap();
+    let changed: Vec<(&str, &Value)> = d["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| !s["new_third_parties"].as_array().unwrap().is_empty())
+        .map(|s| (s["site"].as_str().unwrap(), &s["new_third_parties"]))
+        .collect();
+    assert_eq!(
+        changed,
+        [(
+            "https://b.batch.test/",
+            &serde_json::json!(["google-analytics.com (google-analytics)"])
+        )],
+        "{d:#}"
+    );
+}
