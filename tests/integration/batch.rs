@@ -375,3 +375,76 @@ fn a_baseline_diff_reports_a_planted_new_tracker() {
         "{d:#}"
     );
 }
+
+/// `--browser-ws`: a Chromium started by someone else is driven, and left running.
+#[test]
+fn a_remote_browser_is_driven_and_left_running() {
+    let rt = runtime();
+    let server = https_server(&rt, HOSTS, |r: &Request| {
+        match (r.host.as_str(), r.path.as_str()) {
+            (host, "/") => page(host, false),
+            _ => Response::not_found(),
+        }
+    });
+    let chrome = crumbs::capture::browser::find_chrome(None).expect("chromium");
+    let profile = tempdir();
+    let mut child = std::process::Command::new(chrome)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--remote-debugging-port=0",
+            "--disable-gpu",
+            &format!("--user-data-dir={}", profile.path().display()),
+            &format!("--host-resolver-rules={}", server.resolver_rule()),
+            &format!(
+                "--ignore-certificate-errors-spki-list={}",
+                server.spki_hash().unwrap()
+            ),
+            "about:blank",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Chromium prints "DevTools listening on ws://…" on stderr.
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut ws = String::new();
+    let mut line = String::new();
+    while std::io::BufRead::read_line(&mut stderr, &mut line).unwrap_or(0) > 0 {
+        if let Some(i) = line.find("ws://") {
+            ws = line[i..].trim().to_string();
+            break;
+        }
+        line.clear();
+    }
+    assert!(ws.starts_with("ws://"), "no DevTools URL from Chromium");
+    let work = tempdir();
+    let out = work.path().join("out");
+    let seeds = work.path().join("seeds.txt");
+    std::fs::write(&seeds, "https://a.batch.test/\nhttps://b.batch.test/\n").unwrap();
+    let args = batch_args(&seeds, &out, &["--browser-ws", &ws]);
+    let r = run(&args, work.path());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let s = summary(&out);
+    assert_eq!(s["ok"], 2, "{s:#}");
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(out.join("a.batch.test.json")).unwrap()).unwrap();
+    assert_eq!(
+        report["scan"]["browser"]["executable"],
+        format!("remote browser at {ws}")
+    );
+    // crumbs did not close the browser it did not start.
+    assert_eq!(child.try_wait().unwrap(), None, "the remote browser was closed");
+    let _ = child.kill();
+    let _ = child.wait();
+    let bad = run(
+        &batch_args(
+            &seeds,
+            &work.path().join("out2"),
+            &["--browser-ws", "http://127.0.0.1:1/"],
+        ),
+        work.path(),
+    );
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("ws://"), "{}", bad.stderr);
+}
