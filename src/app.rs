@@ -40,6 +40,8 @@ pub struct ScanSettings {
     pub consent_rules: Arc<crate::consent::RuleSet>,
     /// Add a `gpc` pass (no interaction, Global Privacy Control sent) compared with `initial`.
     pub gpc: bool,
+    /// Carry the screenshot in the report (for the HTML report, which shows it).
+    pub embed_screenshot: bool,
     pub show_values: bool,
     pub screenshot: Option<PathBuf>,
     pub har: Option<PathBuf>,
@@ -180,6 +182,7 @@ impl ScanSettings {
             consent: b.consent,
             consent_rules: Arc::new(crate::consent::RuleSet::load(&b.consent_rules)?),
             gpc: b.gpc,
+            embed_screenshot: false,
             show_values: b.show_values,
             screenshot,
             har,
@@ -476,6 +479,7 @@ pub fn build_report(
                     .collect(),
                 popups: cap.popups.clone(),
             },
+            screenshot: None,
         },
         gpc: None,
         passes,
@@ -486,6 +490,17 @@ pub fn build_report(
     let site = report.scan.first_party.clone().unwrap_or_default();
     report.findings = crate::audit::audit(&report.passes, declared.as_ref(), &site);
     report.findings_summary = crate::audit::FindingCounts::of(&report.findings);
+    if s.embed_screenshot
+        && let Some(png) = &cap.screenshot_png
+    {
+        use base64::Engine as _;
+        let (width, height) = crate::capture::page::image_size(png).unzip();
+        report.scan.screenshot = Some(Screenshot {
+            png_base64: base64::engine::general_purpose::STANDARD.encode(png),
+            width,
+            height,
+        });
+    }
     let by_name = |n: &str| report.passes.iter().find(|p| p.name == n);
     if let (Some(initial), Some(gpc)) = (by_name("initial"), by_name("gpc")) {
         report.gpc = Some(crate::consent::gpc_effect(initial, gpc));
@@ -532,6 +547,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(path, e))?;
+    // Reports are for sharing: readable like any other file, not the temporary file's 0600.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let _ = tmp
+            .as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644));
+    }
     tmp.write_all(bytes).map_err(|e| Error::io(path, e))?;
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())
@@ -613,6 +636,7 @@ pub fn analyse_har(text: &str, file: &str, analysis: &Analysis, show_values: boo
         consent: crate::consent::ConsentMode::Initial,
         consent_rules: Arc::new(crate::consent::RuleSet::default()),
         gpc: false,
+        embed_screenshot: false,
         show_values,
         screenshot: None,
         har: None,
@@ -696,8 +720,13 @@ async fn scan_command(args: &ScanArgs, quiet: bool) -> Result<i32, Error> {
         return from_har_command(args, path, quiet);
     }
     let analysis = Analysis::load(&args.analysis)?;
-    let settings =
+    let mut settings =
         ScanSettings::from_args(&args.browser, args.screenshot.clone(), args.har.clone(), analysis)?;
+    if args.format == Format::Html || args.screenshot.is_some() {
+        // The HTML report shows the screenshot, from the JSON report alone.
+        settings.embed_screenshot = true;
+        settings.page.screenshot = true;
+    }
     let urls = args
         .urls
         .iter()
@@ -918,6 +947,7 @@ pub fn render_reports(reports: &[Report], format: Format) -> String {
             .map(report::markdown::render)
             .collect::<Vec<_>>()
             .join("\n---\n\n"),
+        Format::Html => report::html::render_many(reports),
     }
 }
 
@@ -932,7 +962,7 @@ fn diff_command(args: &crate::cli::DiffArgs, quiet: bool) -> Result<i32, Error> 
     let d = crate::diff::diff(&old, &new);
     let out = match args.format {
         Format::Json => serde_json::to_string_pretty(&d).unwrap_or_default() + "\n",
-        Format::Text | Format::Md => crate::diff::render_text(&d),
+        Format::Text | Format::Md | Format::Html => crate::diff::render_text(&d),
     };
     let code = emit("-", &out, quiet)?;
     Ok(match args.fail_on {
@@ -994,7 +1024,7 @@ async fn policy_command(args: &crate::cli::PolicyArgs, quiet: bool) -> Result<i3
     };
     let out = match args.format {
         Format::Json => serde_json::to_string_pretty(&policy).unwrap_or_default() + "\n",
-        Format::Text | Format::Md => crate::report::text::render_policy(&policy),
+        Format::Text | Format::Md | Format::Html => crate::report::text::render_policy(&policy),
     };
     emit("-", &out, quiet)
 }

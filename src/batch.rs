@@ -40,7 +40,13 @@ pub fn read_seeds(inputs: &[String]) -> Result<Vec<Seed>, Error> {
     };
     for input in inputs {
         let path = Path::new(input);
-        if path.is_file() || (!input.contains("://") && !input.contains('.') && !path.exists()) {
+        let looks_like_file = !input.contains("://")
+            && (input.contains('/')
+                || [".txt", ".list", ".csv", ".seeds"]
+                    .iter()
+                    .any(|x| input.ends_with(x))
+                || !input.contains('.'));
+        if path.is_file() || (!path.exists() && looks_like_file) {
             let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
             for (i, line) in text.lines().enumerate() {
                 let line = line.split(" #").next().unwrap_or("").trim();
@@ -721,6 +727,8 @@ mod tests {
             seeds[2]
         );
         assert!(read_seeds(&["/nonexistent/seeds".into()]).is_err());
+        // A missing seed file is an error, not a site called seeds.txt.
+        assert!(read_seeds(&["nightly-seeds.txt".into()]).is_err());
     }
 
     #[test]

@@ -39,7 +39,7 @@ pub enum Command {
     Policy(PolicyArgs),
     /// Compare two runs (report files or directories): new and removed third parties, cookies and findings.
     Diff(DiffArgs),
-    /// Render a stored JSON report again, as text or Markdown.
+    /// Render a stored JSON report again, as Markdown, HTML or text.
     Report(ReportArgs),
     /// Scan many sites (seed files or URLs): one report each, a summary, resume, shards, a baseline diff.
     Batch(BatchArgs),
@@ -194,6 +194,8 @@ pub enum Format {
     Text,
     /// Markdown for tickets: verdict, findings with evidence, third parties, passes.
     Md,
+    /// One self-contained HTML file: tables that sort and filter, timelines, the screenshot.
+    Html,
 }
 
 /// Options of the browser and of waiting, shared by `scan` and `demo`.

@@ -550,6 +550,7 @@ mod tests {
                     dialogs: vec![],
                     popups: vec![],
                 },
+                screenshot: None,
             },
             declared: None,
             findings: vec![],

@@ -532,18 +532,7 @@ fn share_widget_html(shared_url: &str) -> String {
 }
 
 fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
+    crate::report::html::esc(s)
 }
 
 const PRIVACY_HTML: &str = r#"<!doctype html>

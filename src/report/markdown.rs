@@ -222,63 +222,27 @@ fn comparison(out: &mut String, r: &Report) {
         heads.join(" | "),
         "---|".repeat(heads.len())
     );
-    let mut domains: Vec<&str> = Vec::new();
-    let mut cookies: Vec<String> = Vec::new();
-    for p in &r.passes {
-        for t in &p.third_parties {
-            if !domains.contains(&t.domain.as_str()) {
-                domains.push(&t.domain);
-            }
-        }
-        for c in &p.cookies {
-            let k = format!("{} ({})", c.name, c.domain.trim_start_matches('.'));
-            if !cookies.contains(&k) {
-                cookies.push(k);
-            }
-        }
-    }
+    let rows = super::comparison(r);
     let mark = |b: bool| if b { "yes" } else { "–" };
     let _ = writeln!(out, "## Before consent / after reject / after accept\n");
-    let _ = writeln!(out, "{}", header.replacen("{}", "third party", 1));
-    for d in domains.iter().take(MAX_ROWS) {
-        let cells: Vec<&str> = r
-            .passes
-            .iter()
-            .map(|p| mark(p.third_parties.iter().any(|t| t.domain == *d)))
-            .collect();
-        let _ = writeln!(out, "| {} | {} |", escape(d), cells.join(" | "));
+    for (label, what, list) in [
+        ("third party", "third parties", &rows.third_parties),
+        ("cookie", "cookies", &rows.cookies),
+    ] {
+        let _ = writeln!(out, "{}", header.replacen("{}", label, 1));
+        for (k, seen) in list.iter().take(MAX_ROWS) {
+            let cells: Vec<&str> = seen.iter().map(|b| mark(*b)).collect();
+            let _ = writeln!(out, "| {} | {} |", escape(k), cells.join(" | "));
+        }
+        if list.len() > MAX_ROWS {
+            let _ = writeln!(
+                out,
+                "\n… and {} more {what} in the JSON report",
+                list.len() - MAX_ROWS
+            );
+        }
+        out.push('\n');
     }
-    if domains.len() > MAX_ROWS {
-        let _ = writeln!(
-            out,
-            "\n… and {} more third parties in the JSON report",
-            domains.len() - MAX_ROWS
-        );
-    }
-    out.push('\n');
-    let _ = writeln!(out, "{}", header.replacen("{}", "cookie", 1));
-    for k in cookies.iter().take(MAX_ROWS) {
-        let cells: Vec<&str> = r
-            .passes
-            .iter()
-            .map(|p| {
-                mark(
-                    p.cookies
-                        .iter()
-                        .any(|c| format!("{} ({})", c.name, c.domain.trim_start_matches('.')) == *k),
-                )
-            })
-            .collect();
-        let _ = writeln!(out, "| {} | {} |", escape(k), cells.join(" | "));
-    }
-    if cookies.len() > MAX_ROWS {
-        let _ = writeln!(
-            out,
-            "\n… and {} more cookies in the JSON report",
-            cookies.len() - MAX_ROWS
-        );
-    }
-    out.push('\n');
 }
 
 #[cfg(test)]

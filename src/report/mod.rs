@@ -4,6 +4,7 @@
 //! types (`crumbs schema`) and committed as `schema/report.schema.json`; a test fails
 //! when the two drift apart. Bump [`SCHEMA_VERSION`] on any incompatible change.
 
+pub mod html;
 pub mod markdown;
 pub mod text;
 
@@ -62,6 +63,18 @@ pub struct Scan {
     pub signatures: SignatureInfo,
     pub options: ScanOptions,
     pub validity: Validity,
+    /// The first pass's viewport as PNG, when the scan took a screenshot (`--screenshot`,
+    /// `--format html`): the HTML report shows it.
+    #[serde(default)]
+    pub screenshot: Option<Screenshot>,
+}
+
+/// A screenshot carried in the report.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Screenshot {
+    pub png_base64: String,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
 }
 
 /// Provenance of the attributions.
@@ -485,6 +498,39 @@ pub struct ThirdParty {
     pub list_matches: usize,
     /// First contact, ms after navigation start.
     pub first_seen_ms: f64,
+}
+
+/// Which third parties and cookies each pass saw: the rows of the "before consent / after
+/// reject / after accept" tables of every renderer, in order of first appearance, each
+/// with one presence flag per pass (in the report's pass order).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Comparison {
+    pub third_parties: Vec<(String, Vec<bool>)>,
+    /// Cookies as `name (domain)`.
+    pub cookies: Vec<(String, Vec<bool>)>,
+}
+
+/// The side-by-side rows of `r`'s passes.
+pub fn comparison(r: &Report) -> Comparison {
+    fn rows<'a>(r: &'a Report, keys: impl Fn(&'a Pass) -> Vec<String>) -> Vec<(String, Vec<bool>)> {
+        let per_pass: Vec<Vec<String>> = r.passes.iter().map(keys).collect();
+        let mut out: Vec<(String, Vec<bool>)> = Vec::new();
+        for k in per_pass.iter().flatten() {
+            if !out.iter().any(|(x, _)| x == k) {
+                out.push((k.clone(), per_pass.iter().map(|p| p.contains(k)).collect()));
+            }
+        }
+        out
+    }
+    Comparison {
+        third_parties: rows(r, |p| p.third_parties.iter().map(|t| t.domain.clone()).collect()),
+        cookies: rows(r, |p| {
+            p.cookies
+                .iter()
+                .map(|c| format!("{} ({})", c.name, c.domain.trim_start_matches('.')))
+                .collect()
+        }),
+    }
 }
 
 /// The JSON Schema of [`Report`], pretty-printed with a trailing newline.

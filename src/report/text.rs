@@ -473,51 +473,28 @@ fn comparison(out: &mut Out, r: &Report) {
             (false, _) => "-".into(),
         }
     };
-    let mut header: Vec<Col> = vec![Col::left("THIRD PARTY", 16)];
-    header.extend(cols.iter().map(|p| Col::right(title(p), 3)));
-    let mut domains: Vec<String> = Vec::new();
-    for p in &cols {
-        for t in &p.third_parties {
-            if !domains.contains(&t.domain) {
-                domains.push(t.domain.clone());
-            }
+    let rows = super::comparison(r);
+    for (i, (what, first, list)) in [
+        ("third parties", "THIRD PARTY", &rows.third_parties),
+        ("cookies", "COOKIE", &rows.cookies),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if i > 0 {
+            out.blank();
         }
+        out.line(&format!("Before consent / after reject / after accept: {what}"));
+        let mut header: Vec<Col> = vec![Col::left(first, 16)];
+        header.extend(cols.iter().map(|p| Col::right(title(p), 3)));
+        Table::new(&header)
+            .rows(list.iter().map(|(k, seen)| {
+                let mut row = vec![sanitize(k).into_owned()];
+                row.extend(cols.iter().zip(seen).map(|(p, b)| mark(p, *b)));
+                Row::new(row)
+            }))
+            .print(out);
     }
-    out.line("Before consent / after reject / after accept: third parties");
-    Table::new(&header)
-        .rows(domains.iter().map(|d| {
-            let mut row = vec![sanitize(d).into_owned()];
-            row.extend(
-                cols.iter()
-                    .map(|p| mark(p, p.third_parties.iter().any(|t| &t.domain == d))),
-            );
-            Row::new(row)
-        }))
-        .print(out);
-    out.blank();
-    out.line("Before consent / after reject / after accept: cookies");
-    let mut header: Vec<Col> = vec![Col::left("COOKIE", 16)];
-    header.extend(cols.iter().map(|p| Col::right(title(p), 3)));
-    let key = |c: &Cookie| format!("{} ({})", c.name, c.domain.trim_start_matches('.'));
-    let mut names: Vec<String> = Vec::new();
-    for p in &cols {
-        for c in &p.cookies {
-            let k = key(c);
-            if !names.contains(&k) {
-                names.push(k);
-            }
-        }
-    }
-    Table::new(&header)
-        .rows(names.iter().map(|n| {
-            let mut row = vec![sanitize(n).into_owned()];
-            row.extend(
-                cols.iter()
-                    .map(|p| mark(p, p.cookies.iter().any(|c| &key(c) == n))),
-            );
-            Row::new(row)
-        }))
-        .print(out);
 }
 
 fn gpc_lines(out: &mut Out, g: &crate::consent::GpcEffect) {
@@ -1144,6 +1121,7 @@ mod tests {
                     dialogs: vec![],
                     popups: vec![],
                 },
+                screenshot: None,
             },
             declared: None,
             findings: vec![],

@@ -12,6 +12,7 @@ mod diff;
 mod har;
 mod markdown;
 mod policy;
+mod reports;
 mod scan;
 mod signatures;
 mod support;
