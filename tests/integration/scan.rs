@@ -366,4 +366,12 @@ fn har_and_screenshot_are_written() {
     let (w, h) = crumbs::capture::page::image_size(&bytes).unwrap();
     assert_eq!(w, 1366);
     assert!(h > 500 && h <= 900, "{h}");
+    // The report carries the same picture, for the HTML report.
+    use base64::Engine as _;
+    let shot = &report["scan"]["screenshot"];
+    assert_eq!(shot["width"], 1366);
+    let embedded = base64::engine::general_purpose::STANDARD
+        .decode(shot["png_base64"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(embedded, bytes);
 }
