@@ -548,6 +548,22 @@ fn render_pass(out: &mut Out, p: &Pass) {
     for l in wrap(&head, " · ", "", "  ") {
         out.line(&l);
     }
+    if p.pages.len() > 1 {
+        out.line(&format!("  Pages visited ({}):", p.pages.len()));
+        for v in &p.pages {
+            let status = match (&v.error, v.status, v.timed_out) {
+                (Some(e), _, _) => sanitize(e).into_owned(),
+                (None, _, true) => "did not settle".into(),
+                (None, Some(s), false) => s.to_string(),
+                (None, None, false) => "no answer".into(),
+            };
+            out.line(&format!(
+                "    {} ({status}, at {})",
+                truncate(&sanitize(&v.url), WIDTH - 40),
+                ms(v.start_ms)
+            ));
+        }
+    }
 
     out.blank();
     out.line("Third parties");
@@ -1495,6 +1511,39 @@ mod tests {
         for l in lines(&text) {
             assert!(l.chars().count() <= WIDTH, "too wide: {l}");
         }
+    }
+
+    #[test]
+    fn the_pages_of_a_crawl_are_listed() {
+        let mut r = report();
+        let visit =
+            |url: &str, status: Option<u16>, start_ms: f64, timed_out: bool| super::super::PageVisit {
+                url: url.into(),
+                final_url: None,
+                status,
+                error: None,
+                start_ms,
+                timed_out,
+            };
+        r.passes[0].pages = vec![
+            visit("https://www.brightbasket.example/", Some(200), 0.0, false),
+            visit(
+                "https://www.brightbasket.example/slow\u{1b}[2J",
+                None,
+                2400.0,
+                true,
+            ),
+        ];
+        let text = render(&r);
+        assert!(
+            text.contains(
+                "  Pages visited (2):\n    https://www.brightbasket.example/ (200, at 0 ms)\n    https://www.brightbasket.example/slow\\u{1b}[2J (did not settle, at 2400 ms)\n"
+            ),
+            "{text}"
+        );
+        // One page: nothing extra.
+        r.passes[0].pages.truncate(1);
+        assert!(!render(&r).contains("Pages visited"));
     }
 
     #[test]
