@@ -99,6 +99,14 @@ pub const RULES: &[Rule] = &[
         module: "audit::consent",
     },
     Rule {
+        id: "CNS-091",
+        title: "Consent not required in the scan's region",
+        severity: "info",
+        fires_when: "a consent manager records consent as implied without a choice (Cookiebot `method:'implied'` / `stamp:'-1'`, outside its configured regions) or the TCF API says `gdprApplies` is false",
+        rationale: "Consent managers show no banner and grant everything outside the regions they are configured for; findings from such a scan say little about what visitors in those regions get. Scan from the region whose rules you audit (CookieBlock notes Cookiebot shows no banner from Switzerland).",
+        module: "audit::consent",
+    },
+    Rule {
         id: "DCL-001",
         title: "Undeclared cookie",
         severity: "high when the cookie's signature purpose is statistics or marketing; medium when preferences or unknown; low when necessary",
