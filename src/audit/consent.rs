@@ -245,33 +245,25 @@ pub fn check(
                 ev,
             ));
         }
-        // The consent manager says consent is not required where the scan ran.
-        if let Some(st) = info.final_state() {
-            let implied = st
-                .stored
-                .iter()
-                .find(|s| s.implied)
-                .map(|s| format!("{} recorded consent as implied ({})", s.cmp, s.source));
-            let no_gdpr = st
-                .tcf
-                .as_ref()
-                .filter(|t| t.gdpr_applies == Some(false))
-                .map(|_| "the TCF API says gdprApplies = false".to_string());
-            if let Some(why) = implied.or(no_gdpr) {
-                let mut ev = FindingEvidence::default();
-                ev.details.insert("signal".into(), why.clone());
-                out.push(finding(
-                    "CNS-091",
-                    "region",
-                    Severity::Info,
-                    name,
-                    format!(
-                        "The consent manager treats the scan's region as not needing consent ({why}); \
-                         scan from the region whose rules you audit."
-                    ),
-                    ev,
-                ));
-            }
+        // The consent manager says consent is not required where the scan ran. (An
+        // implied-consent record is not enough: inside the region it is CNS-002's subject.)
+        if let Some(st) = info.final_state()
+            && st.tcf.as_ref().is_some_and(|t| t.gdpr_applies == Some(false))
+        {
+            let why = "the TCF API says gdprApplies = false";
+            let mut ev = FindingEvidence::default();
+            ev.details.insert("signal".into(), why.into());
+            out.push(finding(
+                "CNS-091",
+                "region",
+                Severity::Info,
+                name,
+                format!(
+                    "The consent manager treats the scan's region as not needing consent ({why}); \
+                     scan from the region whose rules you audit."
+                ),
+                ev,
+            ));
         }
         // Before any choice: the initial pass, or the part of another pass before its action
         // when no initial pass ran.
@@ -543,25 +535,6 @@ mod tests {
 
     #[test]
     fn out_of_region_consent_is_one_info_finding() {
-        let implied = ConsentState {
-            stored: vec![StoredConsent {
-                cmp: "cookiebot".into(),
-                source: "CookieConsent".into(),
-                decided: false,
-                implied: true,
-                categories: Default::default(),
-                tcf: None,
-            }],
-            ..ConsentState::default()
-        };
-        let f = check(&[pass_with(Action::None, implied)], None, None);
-        assert_eq!(f.len(), 1, "{f:?}");
-        assert_eq!((f[0].rule.as_str(), f[0].severity), ("CNS-091", Severity::Info));
-        assert!(
-            f[0].message.contains("cookiebot recorded consent as implied"),
-            "{}",
-            f[0].message
-        );
         let no_gdpr = ConsentState {
             tcf: Some(TcfState {
                 gdpr_applies: Some(false),
@@ -570,7 +543,25 @@ mod tests {
             ..ConsentState::default()
         };
         let f = check(&[pass_with(Action::None, no_gdpr)], None, None);
-        assert_eq!(f[0].id, "CNS-091:region");
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(
+            (f[0].id.as_str(), f[0].severity),
+            ("CNS-091:region", Severity::Info)
+        );
+        assert!(f[0].message.contains("gdprApplies = false"), "{}", f[0].message);
+        // Implied consent inside the region is not this rule's (it is CNS-002's).
+        let implied = ConsentState {
+            stored: vec![StoredConsent {
+                cmp: "onetrust".into(),
+                source: "OptanonConsent".into(),
+                decided: false,
+                implied: true,
+                categories: Default::default(),
+                tcf: None,
+            }],
+            ..ConsentState::default()
+        };
+        assert!(check(&[pass_with(Action::None, implied)], None, None).is_empty());
         assert!(check(&[pass_with(Action::None, ConsentState::default())], None, None).is_empty());
     }
 }

@@ -102,7 +102,7 @@ pub const RULES: &[Rule] = &[
         id: "CNS-091",
         title: "Consent not required in the scan's region",
         severity: "info",
-        fires_when: "a consent manager records consent as implied without a choice (Cookiebot `method:'implied'` / `stamp:'-1'`, outside its configured regions) or the TCF API says `gdprApplies` is false",
+        fires_when: "the TCF API says `gdprApplies` is false (an implied-consent record alone is not enough: inside the region that is CNS-002)",
         rationale: "Consent managers show no banner and grant everything outside the regions they are configured for; findings from such a scan say little about what visitors in those regions get. Scan from the region whose rules you audit (CookieBlock notes Cookiebot shows no banner from Switzerland).",
         module: "audit::consent",
     },
