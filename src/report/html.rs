@@ -550,6 +550,14 @@ fn more(o: &mut String, n: usize, what: &str) {
 
 /// Cookie, storage and request tables of the first pass.
 fn tables(o: &mut String, p: &Pass, n: usize) {
+    if p.pages.len() > 1 {
+        let _ = writeln!(o, "<h2>Pages visited ({})</h2><ol>", p.pages.len());
+        for v in &p.pages {
+            let status = esc(&v.outcome());
+            let _ = writeln!(o, "<li>{} ({status}, at {:.0} ms)</li>", esc(&v.url), v.start_ms);
+        }
+        o.push_str("</ol>\n");
+    }
     let _ = writeln!(o, "<h2>Cookies ({}) — {}</h2>", p.cookies.len(), pass_title(p));
     filter_box(o, &format!("t{n}-cookies"), "cookies");
     let _ = writeln!(

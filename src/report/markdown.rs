@@ -142,6 +142,14 @@ pub fn render(r: &Report) -> String {
         );
     }
     out.push('\n');
+    if let Some(p) = r.passes.first().filter(|p| p.pages.len() > 1) {
+        let _ = writeln!(out, "Pages visited in each pass ({}):\n", p.pages.len());
+        for v in &p.pages {
+            let status = escape(&v.outcome());
+            let _ = writeln!(out, "- {} ({status})", escape(&v.url));
+        }
+        out.push('\n');
+    }
     if r.passes.len() > 1 {
         comparison(&mut out, r);
     }

@@ -212,6 +212,18 @@ pub struct PageVisit {
     pub timed_out: bool,
 }
 
+impl PageVisit {
+    /// How the visit went, in a few words: the HTTP status, the error, or why not.
+    pub fn outcome(&self) -> String {
+        match (&self.error, self.status, self.timed_out) {
+            (Some(e), _, _) => e.clone(),
+            (None, _, true) => "did not settle".into(),
+            (None, Some(s), false) => s.to_string(),
+            (None, None, false) => "no answer".into(),
+        }
+    }
+}
+
 /// Counts of a pass.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct PassSummary {

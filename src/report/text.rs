@@ -551,12 +551,7 @@ fn render_pass(out: &mut Out, p: &Pass) {
     if p.pages.len() > 1 {
         out.line(&format!("  Pages visited ({}):", p.pages.len()));
         for v in &p.pages {
-            let status = match (&v.error, v.status, v.timed_out) {
-                (Some(e), _, _) => sanitize(e).into_owned(),
-                (None, _, true) => "did not settle".into(),
-                (None, Some(s), false) => s.to_string(),
-                (None, None, false) => "no answer".into(),
-            };
+            let status = sanitize(&v.outcome()).into_owned();
             out.line(&format!(
                 "    {} ({status}, at {})",
                 truncate(&sanitize(&v.url), WIDTH - 40),

@@ -152,6 +152,34 @@ fn three_pages_are_the_home_page_the_policy_page_and_the_first_link() {
     assert!(find(reqs, "host", "connect.facebook.net").is_empty(), "{reqs:#}");
     assert!(!asked(&seen, "www.crawl.test", "/products"), "{seen:?}");
     assert!(!asked(&seen, "connect.facebook.net", "/en_US/fbevents.js"));
+
+    // The reports for people list the pages.
+    let dir = tempdir();
+    let file = dir.path().join("r.json");
+    std::fs::write(&file, serde_json::to_vec(&r).unwrap()).unwrap();
+    let render = |format: &str| {
+        run(
+            &[
+                "report".into(),
+                file.display().to_string(),
+                "--format".into(),
+                format.into(),
+            ],
+            dir.path(),
+        )
+        .stdout
+    };
+    let md = render("md");
+    assert!(
+        md.contains("Pages visited in each pass (3):\n\n- https://www.crawl.test/ (200)\n- https://www.crawl.test/privacy (200)\n- https://www.crawl.test/about (200)\n"),
+        "{md}"
+    );
+    let html = render("html");
+    assert!(
+        html.contains("<h2>Pages visited (3)</h2><ol>\n<li>https://www.crawl.test/ (200, at 0 ms)</li>"),
+        "{html}"
+    );
+    assert!(render("text").contains("  Pages visited (3):\n    https://www.crawl.test/ (200, at 0 ms)\n"));
 }
 
 #[test]
