@@ -900,15 +900,7 @@ async fn batch_command(args: &crate::cli::BatchArgs, quiet: bool) -> Result<i32,
     if code == EXIT_OK
         && let Some(level) = fail_on
     {
-        let hit = summary.sites.iter().any(|s| {
-            let f = &s.findings;
-            match level {
-                crate::audit::Severity::High => f.high > 0,
-                crate::audit::Severity::Medium => f.high + f.medium > 0,
-                crate::audit::Severity::Low => f.high + f.medium + f.low > 0,
-                crate::audit::Severity::Info => f.high + f.medium + f.low + f.info > 0,
-            }
-        });
+        let hit = summary.sites.iter().any(|s| s.findings.at_least(level) > 0);
         if hit && args.baseline.is_none() {
             code = EXIT_FINDINGS;
         }

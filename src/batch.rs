@@ -210,10 +210,7 @@ impl BatchSummary {
         self.failed = self.sites.iter().filter(|s| s.status != "ok").count();
         let mut f = FindingCounts::default();
         for s in &self.sites {
-            f.high += s.findings.high;
-            f.medium += s.findings.medium;
-            f.low += s.findings.low;
-            f.info += s.findings.info;
+            f.add(&s.findings);
         }
         self.findings = f;
     }

@@ -111,6 +111,16 @@ fn evidence(
     ev
 }
 
+/// The evidence of a finding about one request: its URL, host, time and report id.
+fn request_evidence(r: &crate::report::Request, vendor: Option<&Attribution>) -> FindingEvidence {
+    let mut ev = evidence("request", &r.url, &r.host, Some(r.time_ms), None, vendor);
+    if let Some(o) = ev.observed.as_mut() {
+        o.url = Some(r.url.clone());
+        o.request = Some(r.id.clone());
+    }
+    ev
+}
+
 fn consent_of(pass: &Pass) -> Option<&ConsentInfo> {
     pass.consent.as_ref()
 }
@@ -296,11 +306,7 @@ pub fn check(
                 ));
             }
             for (r, v, sev) in tracker_requests(pass, |t| t < limit) {
-                let mut ev = evidence("request", &r.url, &r.host, Some(r.time_ms), None, Some(v));
-                if let Some(o) = ev.observed.as_mut() {
-                    o.url = Some(r.url.clone());
-                    o.request = Some(r.id.clone());
-                }
+                let ev = request_evidence(r, Some(v));
                 out.push(finding(
                     "CNS-001",
                     &format!("vendor:{}", v.vendor),
@@ -358,11 +364,7 @@ pub fn check(
                 ));
             }
             for (r, v, sev) in tracker_requests(pass, |x| x > t) {
-                let mut ev = evidence("request", &r.url, &r.host, Some(r.time_ms), None, Some(v));
-                if let Some(o) = ev.observed.as_mut() {
-                    o.url = Some(r.url.clone());
-                    o.request = Some(r.id.clone());
-                }
+                let mut ev = request_evidence(r, Some(v));
                 ev.details.insert("consent_action_ms".into(), format!("{t}"));
                 out.push(finding(
                     "CNS-005",
@@ -482,18 +484,7 @@ pub fn check(
                 let Some(g) = gcm::from_url(&r.url).filter(|g| g.granted_any_storage()) else {
                     continue;
                 };
-                let mut ev = evidence(
-                    "request",
-                    &r.url,
-                    &r.host,
-                    Some(r.time_ms),
-                    None,
-                    r.vendor.as_ref(),
-                );
-                if let Some(o) = ev.observed.as_mut() {
-                    o.url = Some(r.url.clone());
-                    o.request = Some(r.id.clone());
-                }
+                let mut ev = request_evidence(r, r.vendor.as_ref());
                 ev.details.insert("consent_mode".into(), g.describe());
                 out.push(finding(
                     "CNS-006",

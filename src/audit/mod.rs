@@ -131,6 +131,28 @@ impl FindingCounts {
         }
         c
     }
+
+    /// How many findings are at least as severe as `level`.
+    pub fn at_least(&self, level: Severity) -> usize {
+        [
+            (Severity::High, self.high),
+            (Severity::Medium, self.medium),
+            (Severity::Low, self.low),
+            (Severity::Info, self.info),
+        ]
+        .into_iter()
+        .filter(|(s, _)| *s >= level)
+        .map(|(_, n)| n)
+        .sum()
+    }
+
+    /// Adds `other`'s counts to these.
+    pub fn add(&mut self, other: &FindingCounts) {
+        self.high += other.high;
+        self.medium += other.medium;
+        self.low += other.low;
+        self.info += other.info;
+    }
 }
 
 pub(crate) fn finding(
@@ -254,4 +276,25 @@ fn finish(mut out: Vec<Finding>) -> Vec<Finding> {
             .then_with(|| a.id.cmp(&b.id))
     });
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_at_least_a_severity_and_add_up() {
+        let mut c = FindingCounts {
+            high: 1,
+            medium: 2,
+            low: 4,
+            info: 8,
+        };
+        assert_eq!(
+            [Severity::High, Severity::Medium, Severity::Low, Severity::Info].map(|s| c.at_least(s)),
+            [1, 3, 7, 15]
+        );
+        c.add(&c.clone());
+        assert_eq!((c.high, c.medium, c.low, c.info), (2, 4, 8, 16));
+    }
 }
