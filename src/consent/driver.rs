@@ -80,15 +80,15 @@ fn ms_after_nav<H: Host>(host: &H, wall_ms: Option<f64>) -> Option<f64> {
     Some(((at - start * 1000.0).max(0.0) * 10.0).round() / 10.0)
 }
 
-/// Looks for the banner once in the main page and every cross-origin iframe.
-async fn detect_once<H: Host>(host: &mut H, rules: &RuleSet) -> (Found, Vec<String>) {
-    let expr = request("detect", rules, json!({}));
+/// Looks for the banner once in the main page and every cross-origin iframe; `expr` is
+/// the detect request for `rules`.
+async fn detect_once<H: Host>(host: &mut H, rules: &RuleSet, expr: &str) -> (Found, Vec<String>) {
     let mut sessions: Vec<Option<String>> = vec![None];
     sessions.extend(host.frame_sessions().into_iter().map(Some));
     let mut best: Option<Found> = None;
     let mut problems = Vec::new();
     for s in sessions {
-        let v = match run_op(host, s.as_deref(), &expr).await {
+        let v = match run_op(host, s.as_deref(), expr).await {
             Ok(v) => v,
             Err(e) => {
                 if s.is_none() {
@@ -152,8 +152,10 @@ fn toggles(v: &Value) -> Vec<Toggle> {
 /// Finds the banner, waiting up to [`BANNER_WAIT`] for one to become visible.
 async fn find_banner<H: Host>(host: &mut H, rules: &RuleSet, deadline: Instant) -> (Found, Vec<String>) {
     let until = (Instant::now() + BANNER_WAIT).min(deadline);
+    // The request carries every rule: built once, evaluated at every poll.
+    let expr = request("detect", rules, json!({}));
     loop {
-        let (found, problems) = detect_once(host, rules).await;
+        let (found, problems) = detect_once(host, rules, &expr).await;
         if found.banner.is_some() || Instant::now() + POLL >= until {
             return (found, problems);
         }
@@ -219,7 +221,7 @@ pub async fn read_state<H: Host>(host: &mut H, rule: Option<&CmpRule>) -> Consen
         let value = jar
             .iter()
             .find(|(n, _, _)| cookie_matches(pattern, n))
-            .map(|(_, v, _)| decode(v));
+            .map(|(_, v, _)| signals::percent_decode(v));
         st.cookie = Some(match value {
             None => Verdict::Undecided,
             Some(v) => {
@@ -288,29 +290,6 @@ async fn read_tcf<H: Host>(host: &mut H) -> Option<TcfState> {
         }
     }
     Some(st)
-}
-
-/// Percent-decodes a cookie value (`+` stays `+`; invalid escapes stay as they are).
-fn decode(v: &str) -> String {
-    let b = v.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex = |c: u8| (c as char).to_digit(16);
-        if b[i] == b'%'
-            && let (Some(h), Some(l)) = (
-                b.get(i + 1).and_then(|c| hex(*c)),
-                b.get(i + 2).and_then(|c| hex(*c)),
-            )
-        {
-            out.push((h * 16 + l) as u8);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn parse_verdict(s: &str) -> Verdict {
@@ -790,6 +769,7 @@ mod tests {
 
     #[test]
     fn cookie_values_are_url_decoded() {
+        let decode = signals::percent_decode;
         assert_eq!(
             decode("%7Bnecessary%3Atrue%2Cmarketing%3Afalse%7D"),
             "{necessary:true,marketing:false}"

@@ -734,7 +734,8 @@ fn parse_bool(text: &str) -> Option<bool> {
 
 /// Decodes `%XX` escapes (not `+`); a `%` not followed by two hex digits is kept as is.
 /// Invalid UTF-8 is replaced.
-fn percent_decode(text: &str) -> String {
+/// Percent-decodes once (`+` stays `+`; an invalid escape stays as it is).
+pub(crate) fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
