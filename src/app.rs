@@ -263,23 +263,20 @@ pub fn pass_plan(s: &ScanSettings) -> Vec<(String, PageOptions)> {
     if s.gpc && !actions.contains(&Action::None) {
         actions.insert(0, Action::None);
     }
+    // Only the first pass takes the screenshot.
+    let page = |action: Action, gpc: bool, first: bool| PageOptions {
+        consent: Some((action, s.consent_rules.clone())),
+        gpc,
+        screenshot: s.page.screenshot && first,
+        ..s.page.clone()
+    };
     let mut plan: Vec<(String, PageOptions)> = actions
         .into_iter()
         .enumerate()
-        .map(|(i, a)| {
-            let mut page = s.page.clone();
-            page.consent = Some((a, s.consent_rules.clone()));
-            page.gpc = false;
-            page.screenshot = s.page.screenshot && i == 0;
-            (a.pass_name().to_string(), page)
-        })
+        .map(|(i, a)| (a.pass_name().to_string(), page(a, false, i == 0)))
         .collect();
     if s.gpc {
-        let mut page = s.page.clone();
-        page.consent = Some((Action::None, s.consent_rules.clone()));
-        page.gpc = true;
-        page.screenshot = false;
-        plan.push(("gpc".into(), page));
+        plan.push(("gpc".into(), page(Action::None, true, false)));
     }
     plan
 }
