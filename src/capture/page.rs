@@ -186,6 +186,26 @@ impl Pump<'_> {
     }
 }
 
+impl Pump<'_> {
+    /// One left-button mouse event at viewport point (`x`, `y`) of the page.
+    async fn mouse_event(&mut self, kind: &str, x: f64, y: f64) -> Result<(), String> {
+        let mut params = json!({"type": kind, "x": x, "y": y, "pointerType": "mouse"});
+        if kind != "mouseMoved" {
+            params["button"] = json!("left");
+            params["clickCount"] = json!(1);
+            params["buttons"] = json!(if kind == "mousePressed" { 1 } else { 0 });
+        }
+        let session = self.session.clone();
+        let call = self
+            .cdp
+            .request(Some(&session), "Input.dispatchMouseEvent", params);
+        self.during(call.wait(Duration::from_secs(5)))
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("{kind}: {e}"))
+    }
+}
+
 impl crate::consent::driver::Host for Pump<'_> {
     async fn eval(
         &mut self,
@@ -230,6 +250,16 @@ impl crate::consent::driver::Host for Pump<'_> {
 
     async fn sleep(&mut self, d: Duration) {
         self.during(tokio::time::sleep(d)).await;
+    }
+
+    async fn mouse_click(&mut self, x: f64, y: f64) -> Result<f64, String> {
+        self.mouse_event("mouseMoved", x, y).await?;
+        self.mouse_event("mousePressed", x, y).await?;
+        // The click event fires on the release: the choice is made from here on.
+        let now = self.eval(None, "Date.now()", Duration::from_secs(5)).await?;
+        let at = now.as_f64().ok_or("the page's clock did not answer")?;
+        self.mouse_event("mouseReleased", x, y).await?;
+        Ok(at)
     }
 
     fn frame_sessions(&self) -> Vec<String> {

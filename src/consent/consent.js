@@ -216,6 +216,75 @@
       return false;
     }
   }
+  // The element under viewport point (x, y), through open shadow roots and same-origin
+  // iframes, as a real click there would reach it.
+  function deepAt(x, y) {
+    let doc = document;
+    let e = doc.elementFromPoint(x, y);
+    for (let depth = 0; e && depth < 20; depth++) {
+      if (e.shadowRoot) {
+        const inner = e.shadowRoot.elementFromPoint(x, y);
+        if (inner && inner !== e) {
+          e = inner;
+          continue;
+        }
+      }
+      if (e.tagName === "IFRAME") {
+        let d = null;
+        try {
+          d = e.contentDocument;
+        } catch (err) {}
+        if (!d) return e;
+        const r = e.getBoundingClientRect();
+        x -= r.left + e.clientLeft;
+        y -= r.top + e.clientTop;
+        doc = d;
+        const inner = doc.elementFromPoint(x, y);
+        if (!inner) return e;
+        e = inner;
+        continue;
+      }
+      break;
+    }
+    return e;
+  }
+  function within(node, el) {
+    for (let n = node; n; n = n.parentNode || (n.nodeType === 11 ? n.host : null)) if (n === el) return true;
+    return false;
+  }
+  // Where a real mouse click on `el` lands in the top viewport, or null when it cannot
+  // (covered by something else, outside the viewport, zero-sized). Scrolls it into view
+  // only when it is not.
+  function pointFor(el) {
+    const offset = () => {
+      let dx = 0;
+      let dy = 0;
+      for (let w = el.ownerDocument.defaultView; w && w !== window.top; w = w.parent) {
+        const f = w.frameElement;
+        if (!f) return null;
+        const r = f.getBoundingClientRect();
+        dx += r.left + f.clientLeft;
+        dy += r.top + f.clientTop;
+      }
+      return [dx, dy];
+    };
+    if (window !== window.top) return null;
+    let r = el.getBoundingClientRect();
+    const vw = () => el.ownerDocument.defaultView.innerWidth;
+    const vh = () => el.ownerDocument.defaultView.innerHeight;
+    const cx = () => r.left + r.width / 2;
+    const cy = () => r.top + r.height / 2;
+    if (cx() < 0 || cy() < 0 || cx() >= vw() || cy() >= vh()) {
+      el.scrollIntoView({ block: "center", inline: "center" });
+      r = el.getBoundingClientRect();
+    }
+    const o = offset();
+    if (!o || r.width <= 0 || r.height <= 0) return null;
+    const x = o[0] + cx();
+    const y = o[1] + cy();
+    if (x < 0 || y < 0 || x >= window.innerWidth || y >= window.innerHeight) return null;
+    return within(deepAt(x, y), el) ? { x, y } : null;
+  }
   function toggleEls(sels, within) {
     const out = [];
     if (sels && sels.length) {
@@ -304,7 +373,15 @@
         how = "generic " + req.kind;
       }
     }
-    out.clicked = target ? click(target) : false;
+    // A real mouse click, by the caller, where it would land on the control; a
+    // script click only when none can (covered, or not in the top page's viewport).
+    const point = target && req.trusted ? pointFor(target) : null;
+    if (point) {
+      out.point = point;
+      out.clicked = false;
+    } else {
+      out.clicked = target ? click(target) : false;
+    }
     out.target = target ? describe(target) : null;
     out.selector = how;
   } else if (op === "toggles") {

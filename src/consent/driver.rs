@@ -39,6 +39,10 @@ pub trait Host {
     async fn cookies(&mut self) -> Vec<(String, String, String)>;
     /// Waits, recording what happens meanwhile.
     async fn sleep(&mut self, d: Duration);
+    /// A real left click (mouse moved, pressed, released: trusted events, as a visitor's)
+    /// at viewport point (`x`, `y`) of the main page. Returns the page's wall-clock ms
+    /// just before the release, when the click event fires.
+    async fn mouse_click(&mut self, x: f64, y: f64) -> Result<f64, String>;
     /// Sessions of cross-origin iframes, where a consent manager may draw its banner.
     fn frame_sessions(&self) -> Vec<String>;
     /// Wall-clock Unix seconds of the navigation start.
@@ -164,7 +168,12 @@ async fn find_banner<H: Host>(host: &mut H, rules: &RuleSet, deadline: Instant) 
 }
 
 /// Clicks in the banner's session: the first visible of `selectors`, else the generic
-/// control `kind`. Returns (what was clicked, wall ms of the click).
+/// control `kind`. Returns (what was clicked and how, wall ms of the click).
+///
+/// In the main page the click is a real mouse click where the control shows, so the page
+/// sees trusted events as from a visitor; a script click (`element.click()`) is the
+/// fallback where no point of the control can be hit (covered, or inside a cross-origin
+/// iframe) and where the mouse events cannot be sent.
 async fn click<H: Host>(
     host: &mut H,
     rules: &RuleSet,
@@ -173,20 +182,41 @@ async fn click<H: Host>(
     kind: &str,
 ) -> Result<Option<(String, f64)>, String> {
     let banner = f.rule.as_ref().map(|r| r.banner.clone()).unwrap_or_default();
-    let expr = request(
-        "click",
-        rules,
-        json!({"selectors": selectors, "kind": kind, "rule_banner": if f.generic { Value::Null } else { json!(banner) }}),
-    );
-    let v = run_op(host, f.session.as_deref(), &expr).await?;
+    let op = |trusted: bool| {
+        request(
+            "click",
+            rules,
+            json!({"selectors": selectors, "kind": kind, "trusted": trusted,
+                   "rule_banner": if f.generic { Value::Null } else { json!(banner) }}),
+        )
+    };
+    let what = |v: &Value| match (v["selector"].as_str(), v["target"].as_str()) {
+        (Some(s), Some(t)) if s.starts_with("generic") => format!("{t} ({s})"),
+        (Some(s), _) => s.to_string(),
+        (None, Some(t)) => t.to_string(),
+        _ => kind.to_string(),
+    };
+    let mut v = run_op(host, f.session.as_deref(), &op(f.session.is_none())).await?;
+    let mut refused = None;
+    if let (Some(x), Some(y)) = (v["point"]["x"].as_f64(), v["point"]["y"].as_f64()) {
+        match host.mouse_click(x, y).await {
+            Ok(at) => return Ok(Some((format!("{} (mouse click at {x:.0},{y:.0})", what(&v)), at))),
+            Err(e) => {
+                refused = Some(e);
+                v = run_op(host, f.session.as_deref(), &op(false)).await?;
+            }
+        }
+    }
     if v["clicked"].as_bool() == Some(true) {
-        let what = match (v["selector"].as_str(), v["target"].as_str()) {
-            (Some(s), Some(t)) if s.starts_with("generic") => format!("{t} ({s})"),
-            (Some(s), _) => s.to_string(),
-            (None, Some(t)) => t.to_string(),
-            _ => kind.to_string(),
+        let how = match refused {
+            Some(e) => format!("script click; the mouse click failed: {e}"),
+            None if f.session.is_some() => "script click, in a cross-origin frame".to_string(),
+            None => "script click; no visible point of it could be hit".to_string(),
         };
-        return Ok(Some((what, v["time"].as_f64().unwrap_or(0.0))));
+        return Ok(Some((
+            format!("{} ({how})", what(&v)),
+            v["time"].as_f64().unwrap_or(0.0),
+        )));
     }
     Ok(None)
 }

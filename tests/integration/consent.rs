@@ -388,6 +388,34 @@ fn an_unknown_german_banner_in_shadow_dom_is_driven_by_its_words() {
 }
 
 #[test]
+fn a_banner_that_ignores_script_clicks_is_driven_by_real_mouse_clicks() {
+    let r = scan("sites/trusted.html", &[]);
+    assert_eq!(
+        outcomes(&r),
+        [
+            o("no interaction", true, "generic"),
+            o("generic finder: first layer", true, "generic"),
+            o("generic finder: first layer", true, "generic"),
+        ]
+    );
+    for name in ["reject", "accept"] {
+        let c = &pass(&r, name)["consent"];
+        let steps = c["steps"].to_string();
+        // The notice sits below the fold: scrolled into view, then a mouse click on it.
+        assert!(steps.contains(" (mouse click at "), "{name}: {steps}");
+        assert!(!steps.contains("script click"), "{name}: {steps}");
+        let evidence = c["evidence"].to_string();
+        assert!(
+            evidence.contains("consent cookie visitor_consent"),
+            "{name}: {evidence}"
+        );
+    }
+    assert!(!tracker_fired(pass(&r, "initial")) && !tracker_fired(pass(&r, "reject")));
+    assert!(tracker_fired(pass(&r, "accept")));
+    assert_eq!(consent_findings(&r), vec![]);
+}
+
+#[test]
 fn a_tc_string_that_contradicts_the_rejection_is_decoded_and_found() {
     let r = scan("sites/tcf-iframe.html", &[]);
     assert_eq!(
