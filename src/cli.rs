@@ -66,8 +66,9 @@ pub struct BatchArgs {
     /// Scan only the sites of shard I of N (0 ≤ I < N), by a stable hash of the site.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<crate::batch::Shard>,
-    /// Drive a running browser (its DevTools websocket URL, e.g. browserless or Selenium
-    /// Grid 4) instead of launching Chromium.
+    /// Drive a running browser instead of launching Chromium: its DevTools websocket
+    /// (ws://…, e.g. browserless or Selenium Grid 4), or http://HOST:PORT of a Chromium
+    /// started with --remote-debugging-port.
     #[arg(long, value_name = "URL")]
     pub browser_ws: Option<String>,
     /// Start a fresh browser after this many sites.

@@ -268,10 +268,19 @@ impl Browser {
     /// Drives a browser that runs elsewhere (browserless, Selenium Grid 4, a Chromium started
     /// with `--remote-debugging-port`): `ws_url` is its browser-level DevTools websocket.
     /// crumbs neither starts nor closes it; its profile and flags are the remote's own.
-    pub async fn connect(ws_url: &str) -> Result<Browser, Error> {
+    /// `http://host:port` (the `--remote-debugging-port` address) is resolved to the
+    /// websocket URL through the browser's `/json/version`.
+    pub async fn connect(url: &str) -> Result<Browser, Error> {
+        let ws = if url.starts_with("http://") {
+            discover_ws(url).await?
+        } else {
+            url.to_string()
+        };
+        let ws_url = ws.as_str();
         if !(ws_url.starts_with("ws://") || ws_url.starts_with("wss://")) {
             return Err(Error::Launch(format!(
-                "--browser-ws {ws_url}: give the browser's DevTools websocket URL (ws://… or wss://…)"
+                "--browser-ws {url}: give the browser's DevTools websocket URL (ws://… or wss://…) \
+                 or its debugging address (http://host:port)"
             )));
         }
         let mut browser = Browser {
@@ -403,6 +412,7 @@ impl Browser {
         let _ = tokio::task::spawn_blocking(move || {
             drop(process); // kills it if still running, and reaps it
             if let Some(p) = profile {
+                remove_singleton_dir(p.path());
                 let _ = p.close();
             }
         })
@@ -418,6 +428,7 @@ impl Drop for Browser {
         drop(self.process.take());
         if let Some(p) = self.profile.take() {
             let path = p.path().to_path_buf();
+            remove_singleton_dir(&path);
             let _ = p.close();
             for _ in 0..20 {
                 if !path.exists() {
@@ -427,6 +438,23 @@ impl Drop for Browser {
                 let _ = std::fs::remove_dir_all(&path);
             }
         }
+    }
+}
+
+/// Removes the folder of the profile's single-instance socket. Chromium keeps it outside
+/// the profile (`/tmp/org.chromium.Chromium.XXXXXX`, linked from `SingletonSocket`) and
+/// removes it itself only when it exits normally, not when it is killed.
+fn remove_singleton_dir(profile: &Path) {
+    let Ok(target) = std::fs::read_link(profile.join("SingletonSocket")) else {
+        return;
+    };
+    if let Some(dir) = target.parent()
+        && dir
+            .file_name()
+            .and_then(OsStr::to_str)
+            .is_some_and(|n| n.starts_with("org.chromium.Chromium."))
+    {
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
 
@@ -450,4 +478,93 @@ fn seed_profile(dir: &Path) -> std::io::Result<()> {
         "intl": {"accept_languages": "en-US,en"}
     });
     std::fs::write(default.join("Preferences"), prefs.to_string())
+}
+/// The browser-level websocket of the DevTools endpoint at `base` (`http://host:port`),
+/// from its `/json/version`, as `chromium --remote-debugging-port` serves it.
+async fn discover_ws(base: &str) -> Result<String, Error> {
+    use http_body_util::{BodyExt, Empty};
+    use hyper::body::Bytes;
+
+    let fail = |why: String| Error::Launch(format!("--browser-ws {base}: {why}"));
+    let url = url::Url::parse(base).map_err(|e| fail(format!("not a URL ({e})")))?;
+    let host = url.host_str().ok_or_else(|| fail("the URL has no host".into()))?;
+    let port = url.port_or_known_default().unwrap_or(80);
+    let authority = match url.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host.to_string(),
+    };
+    let ask = async {
+        let tcp = tokio::net::TcpStream::connect((host.trim_matches(['[', ']']), port))
+            .await
+            .map_err(|e| {
+                format!("cannot connect ({e}); is the browser running with --remote-debugging-port?")
+            })?;
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tcp))
+            .await
+            .map_err(|e| e.to_string())?;
+        tokio::spawn(conn);
+        let req = hyper::Request::get("/json/version")
+            .header(hyper::header::HOST, &authority)
+            .body(Empty::<Bytes>::new())
+            .map_err(|e| e.to_string())?;
+        let res = sender.send_request(req).await.map_err(|e| e.to_string())?;
+        let status = res.status();
+        let body = res
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| e.to_string())?
+            .to_bytes();
+        if !status.is_success() {
+            let text = String::from_utf8_lossy(&body);
+            return Err(format!("/json/version answered {status}: {}", text.trim()));
+        }
+        let v: Value = serde_json::from_slice(&body)
+            .map_err(|e| format!("/json/version is not the DevTools JSON ({e})"))?;
+        v["webSocketDebuggerUrl"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| "/json/version has no webSocketDebuggerUrl".to_string())
+    };
+    tokio::time::timeout(Duration::from_secs(15), ask)
+        .await
+        .map_err(|_| fail("no answer within 15 s".into()))?
+        .map_err(fail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_killed_browsers_singleton_folder_is_removed_and_nothing_else() {
+        let profile = tempfile::tempdir().unwrap();
+        let singleton = tempfile::Builder::new()
+            .prefix("org.chromium.Chromium.")
+            .tempdir()
+            .unwrap()
+            .keep();
+        std::fs::write(singleton.join("SingletonSocket"), "").unwrap();
+        std::os::unix::fs::symlink(
+            singleton.join("SingletonSocket"),
+            profile.path().join("SingletonSocket"),
+        )
+        .unwrap();
+        remove_singleton_dir(profile.path());
+        assert!(!singleton.exists());
+
+        // A link somewhere else is not followed into a removal.
+        let other = tempfile::tempdir().unwrap();
+        std::fs::write(other.path().join("SingletonSocket"), "").unwrap();
+        let profile2 = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(
+            other.path().join("SingletonSocket"),
+            profile2.path().join("SingletonSocket"),
+        )
+        .unwrap();
+        remove_singleton_dir(profile2.path());
+        assert!(other.path().join("SingletonSocket").exists());
+        // No link: nothing to do.
+        remove_singleton_dir(other.path().join("missing").as_path());
+    }
 }

@@ -435,16 +435,104 @@ fn a_remote_browser_is_driven_and_left_running() {
     );
     // crumbs did not close the browser it did not start.
     assert_eq!(child.try_wait().unwrap(), None, "the remote browser was closed");
-    let _ = child.kill();
-    let _ = child.wait();
-    let bad = run(
-        &batch_args(
-            &seeds,
-            &work.path().join("out2"),
-            &["--browser-ws", "http://127.0.0.1:1/"],
-        ),
+    // The debugging address, as given to --remote-debugging-port, finds the websocket.
+    let http = format!("http://{}", ws["ws://".len()..].split('/').next().unwrap());
+    let one = work.path().join("one.txt");
+    std::fs::write(&one, "https://a.batch.test/\n").unwrap();
+    let by_http = run(
+        &batch_args(&one, &work.path().join("out-http"), &["--browser-ws", &http]),
         work.path(),
     );
-    assert_eq!(bad.code, 2);
-    assert!(bad.stderr.contains("ws://"), "{}", bad.stderr);
+    assert_eq!(by_http.code, 0, "{}", by_http.stderr);
+    let report: Value = serde_json::from_slice(
+        &std::fs::read(work.path().join("out-http").join("a.batch.test.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        report["scan"]["browser"]["executable"],
+        format!("remote browser at {ws}")
+    );
+    assert_eq!(child.try_wait().unwrap(), None, "the remote browser was closed");
+    let _ = child.kill();
+    let _ = child.wait();
+    for (url, says) in [
+        ("http://127.0.0.1:1/", "cannot connect"),
+        ("chrome.test:9222", "websocket URL (ws://… or wss://…)"),
+    ] {
+        let bad = run(
+            &batch_args(&seeds, &work.path().join("out2"), &["--browser-ws", url]),
+            work.path(),
+        );
+        assert_eq!(bad.code, 2, "{url}");
+        assert!(
+            bad.stderr.contains(&format!("--browser-ws {url}: ")) && bad.stderr.contains(says),
+            "{url}: {}",
+            bad.stderr
+        );
+    }
+}
+
+/// On a terminal the batch draws an indicatif bar on stderr (sites done, failed, ETA); off
+/// a terminal, plain lines and no bar. The terminal is a pseudo-terminal from util-linux's
+/// `script`.
+#[test]
+fn the_progress_bar_shows_on_a_terminal_only() {
+    let rt = runtime();
+    let server = https_server(&rt, HOSTS, |r: &Request| {
+        match (r.host.as_str(), r.path.as_str()) {
+            (host, "/") => page(host, false),
+            _ => Response::not_found(),
+        }
+    });
+    let work = tempdir();
+    let seeds = work.path().join("seeds.txt");
+    // The failure comes first, so the bar shows it while the other two are scanned.
+    std::fs::write(
+        &seeds,
+        "https://dead.batch.test/\nhttps://a.batch.test/\nhttps://b.batch.test/\n",
+    )
+    .unwrap();
+    let args = |out: &str| {
+        let mut v = batch_args(&seeds, &work.path().join(out), &["--concurrency", "1"]);
+        v.extend(flags(&server));
+        v
+    };
+    let quote = |a: &str| format!("'{}'", a.replace('\'', r"'\''"));
+    let line: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_crumbs").to_string())
+        .chain(args("tty"))
+        .map(|a| quote(&a))
+        .collect();
+    let tty = std::process::Command::new("script")
+        .args(["-q", "-e", "-f", "-c", &line.join(" "), "/dev/null"])
+        .env("TMPDIR", work.path())
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("util-linux script");
+    let shown = String::from_utf8_lossy(&tty.stdout);
+    assert_eq!(tty.status.code(), Some(2), "{shown}");
+    assert!(shown.contains("/3 sites · 1 failed · ETA "), "{shown}");
+    assert!(
+        shown.contains("crumbs: https://dead.batch.test/: failed: "),
+        "{shown}"
+    );
+    let s = summary(&work.path().join("tty"));
+    let mut got: Vec<(String, String)> = statuses(&s).into_iter().map(|x| (x.0, x.1)).collect();
+    got.sort();
+    let want = [
+        ("https://a.batch.test/", "ok"),
+        ("https://b.batch.test/", "ok"),
+        ("https://dead.batch.test/", "failed"),
+    ];
+    assert_eq!(got, want.map(|(a, b)| (a.to_string(), b.to_string())));
+
+    let plain = run(&args("plain"), work.path());
+    assert_eq!(plain.code, 2, "{}", plain.stderr);
+    assert!(!plain.stderr.contains("ETA"), "{}", plain.stderr);
+    assert!(
+        plain
+            .stderr
+            .contains("crumbs: https://dead.batch.test/: failed: "),
+        "{}",
+        plain.stderr
+    );
 }
