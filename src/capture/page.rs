@@ -187,6 +187,15 @@ impl Pump<'_> {
 }
 
 impl Pump<'_> {
+    /// One DevTools call in the main page's session, recording meanwhile.
+    async fn page_call(&mut self, method: &str, params: Value) -> Result<Value, String> {
+        let session = self.session.clone();
+        let call = self.cdp.request(Some(&session), method, params);
+        self.during(call.wait(Duration::from_secs(5)))
+            .await
+            .map_err(|e| format!("{method}: {e}"))
+    }
+
     /// One left-button mouse event at viewport point (`x`, `y`) of the page.
     async fn mouse_event(&mut self, kind: &str, x: f64, y: f64) -> Result<(), String> {
         let mut params = json!({"type": kind, "x": x, "y": y, "pointerType": "mouse"});
@@ -195,14 +204,9 @@ impl Pump<'_> {
             params["clickCount"] = json!(1);
             params["buttons"] = json!(if kind == "mousePressed" { 1 } else { 0 });
         }
-        let session = self.session.clone();
-        let call = self
-            .cdp
-            .request(Some(&session), "Input.dispatchMouseEvent", params);
-        self.during(call.wait(Duration::from_secs(5)))
+        self.page_call("Input.dispatchMouseEvent", params)
             .await
             .map(|_| ())
-            .map_err(|e| format!("{kind}: {e}"))
     }
 }
 
@@ -260,6 +264,37 @@ impl crate::consent::driver::Host for Pump<'_> {
         let at = now.as_f64().ok_or("the page's clock did not answer")?;
         self.mouse_event("mouseReleased", x, y).await?;
         Ok(at)
+    }
+
+    async fn frame_point(&mut self, session: &str, x: f64, y: f64) -> Result<(f64, f64), String> {
+        let frame = self
+            .rec
+            .frame_of_session(session)
+            .ok_or("the banner's frame is not known")?;
+        let owner = self
+            .page_call("DOM.getFrameOwner", json!({"frameId": frame}))
+            .await?;
+        let node = owner["backendNodeId"]
+            .as_i64()
+            .ok_or("the banner's iframe element is not in the page")?;
+        let model = self
+            .page_call("DOM.getBoxModel", json!({"backendNodeId": node}))
+            .await?;
+        let content = &model["model"]["content"];
+        let (Some(left), Some(top)) = (content[0].as_f64(), content[1].as_f64()) else {
+            return Err("the banner's iframe has no box".into());
+        };
+        let (px, py) = (left + x, top + y);
+        let hit = self
+            .page_call(
+                "DOM.getNodeForLocation",
+                json!({"x": px.round() as i64, "y": py.round() as i64, "ignorePointerEventsNone": true}),
+            )
+            .await?;
+        if hit["backendNodeId"].as_i64() != Some(node) {
+            return Err("the banner's iframe is covered or out of view at the control".into());
+        }
+        Ok((px, py))
     }
 
     fn frame_sessions(&self) -> Vec<String> {

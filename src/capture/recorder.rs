@@ -72,6 +72,8 @@ pub struct Recorder {
     loads: u32,
     /// Child sessions that detached.
     detached: HashSet<String>,
+    /// session id -> target id (for an iframe target: its frame id)
+    session_targets: HashMap<String, String>,
     /// Index in `capture.pages` of the page being visited; 0 is the first (requested)
     /// page, whose document fields live on the capture itself.
     visit: usize,
@@ -105,6 +107,7 @@ impl Recorder {
             last_activity: Instant::now(),
             loads: 0,
             detached: HashSet::new(),
+            session_targets: HashMap::new(),
             visit: 0,
             visit_doc_seen: false,
         }
@@ -208,6 +211,14 @@ impl Recorder {
             .collect();
         v.sort();
         v
+    }
+
+    /// The frame id of an iframe session's frame.
+    pub fn frame_of_session(&self, session: &str) -> Option<String> {
+        self.session_targets
+            .get(session)
+            .filter(|t| !t.is_empty())
+            .cloned()
     }
 
     /// Requests started but neither finished nor failed.
@@ -440,6 +451,8 @@ impl Recorder {
                 let child = str_of(p, "sessionId");
                 let kind = str_of(&p["targetInfo"], "type");
                 self.sessions.insert(child.clone(), kind.clone());
+                self.session_targets
+                    .insert(child.clone(), str_of(&p["targetInfo"], "targetId"));
                 actions.push(Action::SetupChild { session: child, kind });
             }
             "Target.targetCreated" if session.is_none() => {

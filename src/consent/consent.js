@@ -252,14 +252,15 @@
     for (let n = node; n; n = n.parentNode || (n.nodeType === 11 ? n.host : null)) if (n === el) return true;
     return false;
   }
-  // Where a real mouse click on `el` lands in the top viewport, or null when it cannot
-  // (covered by something else, outside the viewport, zero-sized). Scrolls it into view
-  // only when it is not.
+  // Where a real mouse click on `el` lands in this frame's viewport (the page's, or a
+  // cross-origin iframe's when evaluated there), or null when it cannot (covered by
+  // something else, outside the viewport, zero-sized). Scrolls it into view only when it
+  // is not.
   function pointFor(el) {
     const offset = () => {
       let dx = 0;
       let dy = 0;
-      for (let w = el.ownerDocument.defaultView; w && w !== window.top; w = w.parent) {
+      for (let w = el.ownerDocument.defaultView; w && w !== window; w = w.parent) {
         const f = w.frameElement;
         if (!f) return null;
         const r = f.getBoundingClientRect();
@@ -268,7 +269,6 @@
       }
       return [dx, dy];
     };
-    if (window !== window.top) return null;
     let r = el.getBoundingClientRect();
     const vw = () => el.ownerDocument.defaultView.innerWidth;
     const vh = () => el.ownerDocument.defaultView.innerHeight;

@@ -43,6 +43,9 @@ pub trait Host {
     /// at viewport point (`x`, `y`) of the main page. Returns the page's wall-clock ms
     /// just before the release, when the click event fires.
     async fn mouse_click(&mut self, x: f64, y: f64) -> Result<f64, String>;
+    /// The main page's viewport point of point (`x`, `y`) of the cross-origin iframe of
+    /// `session`, when the iframe shows there (nothing of the page covers it).
+    async fn frame_point(&mut self, session: &str, x: f64, y: f64) -> Result<(f64, f64), String>;
     /// Sessions of cross-origin iframes, where a consent manager may draw its banner.
     fn frame_sessions(&self) -> Vec<String>;
     /// Wall-clock Unix seconds of the navigation start.
@@ -170,10 +173,10 @@ async fn find_banner<H: Host>(host: &mut H, rules: &RuleSet, deadline: Instant) 
 /// Clicks in the banner's session: the first visible of `selectors`, else the generic
 /// control `kind`. Returns (what was clicked and how, wall ms of the click).
 ///
-/// In the main page the click is a real mouse click where the control shows, so the page
-/// sees trusted events as from a visitor; a script click (`element.click()`) is the
-/// fallback where no point of the control can be hit (covered, or inside a cross-origin
-/// iframe) and where the mouse events cannot be sent.
+/// The click is a real mouse click where the control shows (in a cross-origin iframe:
+/// where the iframe shows it in the page), so the page sees trusted events as from a
+/// visitor; a script click (`element.click()`) is the fallback where no point of the
+/// control can be hit (covered, scrolled away) or the mouse events cannot be sent.
 async fn click<H: Host>(
     host: &mut H,
     rules: &RuleSet,
@@ -196,11 +199,20 @@ async fn click<H: Host>(
         (None, Some(t)) => t.to_string(),
         _ => kind.to_string(),
     };
-    let mut v = run_op(host, f.session.as_deref(), &op(f.session.is_none())).await?;
+    let mut v = run_op(host, f.session.as_deref(), &op(true)).await?;
     let mut refused = None;
     if let (Some(x), Some(y)) = (v["point"]["x"].as_f64(), v["point"]["y"].as_f64()) {
-        match host.mouse_click(x, y).await {
-            Ok(at) => return Ok(Some((format!("{} (mouse click at {x:.0},{y:.0})", what(&v)), at))),
+        let point = match f.session.as_deref() {
+            None => Ok((x, y)),
+            Some(s) => host.frame_point(s, x, y).await,
+        };
+        match async {
+            let (x, y) = point?;
+            host.mouse_click(x, y).await.map(|at| (x, y, at))
+        }
+        .await
+        {
+            Ok((x, y, at)) => return Ok(Some((format!("{} (mouse click at {x:.0},{y:.0})", what(&v)), at))),
             Err(e) => {
                 refused = Some(e);
                 v = run_op(host, f.session.as_deref(), &op(false)).await?;
@@ -209,8 +221,7 @@ async fn click<H: Host>(
     }
     if v["clicked"].as_bool() == Some(true) {
         let how = match refused {
-            Some(e) => format!("script click; the mouse click failed: {e}"),
-            None if f.session.is_some() => "script click, in a cross-origin frame".to_string(),
+            Some(e) => format!("script click; no mouse click: {e}"),
             None => "script click; no visible point of it could be hit".to_string(),
         };
         return Ok(Some((

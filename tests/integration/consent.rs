@@ -416,6 +416,35 @@ fn a_banner_that_ignores_script_clicks_is_driven_by_real_mouse_clicks() {
 }
 
 #[test]
+fn controls_under_a_transparent_layer_get_a_script_click() {
+    let r = scan("sites/covered.html", &[]);
+    assert_eq!(
+        outcomes(&r),
+        [
+            o("no interaction", true, "generic"),
+            o("generic finder: first layer", true, "generic"),
+            o("generic finder: first layer", true, "generic"),
+        ]
+    );
+    for name in ["reject", "accept"] {
+        let c = &pass(&r, name)["consent"];
+        let steps = c["steps"].to_string();
+        assert!(
+            steps.contains("(script click; no visible point of it could be hit)"),
+            "{name}: {steps}"
+        );
+        let evidence = c["evidence"].to_string();
+        assert!(
+            evidence.contains("consent cookie notice_consent"),
+            "{name}: {evidence}"
+        );
+    }
+    assert!(!tracker_fired(pass(&r, "reject")));
+    assert!(tracker_fired(pass(&r, "accept")));
+    assert_eq!(consent_findings(&r), vec![]);
+}
+
+#[test]
 fn a_tc_string_that_contradicts_the_rejection_is_decoded_and_found() {
     let r = scan("sites/tcf-iframe.html", &[]);
     assert_eq!(
@@ -425,6 +454,12 @@ fn a_tc_string_that_contradicts_the_rejection_is_decoded_and_found() {
             o("generic finder: first layer", true, "tcf"),
             o("generic finder: first layer", true, "tcf"),
         ]
+    );
+    // The banner's cross-origin iframe is clicked with the mouse, where it shows in the page.
+    let steps = pass(&r, "reject")["consent"]["steps"].to_string();
+    assert!(
+        steps.contains(r#"button#cmp-reject \"reject all\" (generic reject) (mouse click at "#),
+        "{steps}"
     );
     let tcf = &pass(&r, "reject")["consent"]["state_after_reload"]["tcf"];
     assert_eq!(tcf["decoded"]["cmp_id"], 300);
