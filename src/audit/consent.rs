@@ -204,7 +204,9 @@ fn tracker_requests(
 
 fn signal_grants(state: &ConsentState) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for s in &state.stored {
+    // A grant by the consent manager's region setting is CNS-091's subject, not a signal
+    // set before a choice where consent is asked for.
+    for s in state.stored.iter().filter(|s| !s.out_of_region) {
         let granted = s.granted();
         // Whatever the consent manager says about the choice: optional purposes granted.
         if !granted.is_empty() {
@@ -257,12 +259,21 @@ pub fn check(
         }
         // The consent manager says consent is not required where the scan ran. (An
         // implied-consent record is not enough: inside the region it is CNS-002's subject.)
-        if let Some(st) = info.final_state()
-            && st.tcf.as_ref().is_some_and(|t| t.gdpr_applies == Some(false))
-        {
-            let why = "the TCF API says gdprApplies = false";
+        let region = info.final_state().and_then(|st| {
+            if st.tcf.as_ref().is_some_and(|t| t.gdpr_applies == Some(false)) {
+                Some("the TCF API says gdprApplies = false".to_string())
+            } else {
+                st.stored.iter().find(|s| s.out_of_region).map(|s| {
+                    format!(
+                        "{}'s consent record {} says the visitor is outside its consent region",
+                        s.cmp, s.source
+                    )
+                })
+            }
+        });
+        if let Some(why) = region {
             let mut ev = FindingEvidence::default();
-            ev.details.insert("signal".into(), why.into());
+            ev.details.insert("signal".into(), why.clone());
             out.push(finding(
                 "CNS-091",
                 "region",
@@ -547,12 +558,45 @@ mod tests {
                 source: "OptanonConsent".into(),
                 decided: false,
                 implied: true,
+                out_of_region: false,
                 categories: Default::default(),
                 tcf: None,
             }],
             ..ConsentState::default()
         };
         assert!(check(&[pass_with(Action::None, implied)], None, None).is_empty());
+        // Cookiebot outside its region (stamp -1): everything granted by the region
+        // setting. The region finding, not CNS-002.
+        let cookiebot = ConsentState {
+            stored: crate::consent::signals::read_cookies([("CookieConsent", "-1")]),
+            ..ConsentState::default()
+        };
+        assert!(cookiebot.stored[0].out_of_region);
+        let f = check(&[pass_with(Action::None, cookiebot.clone())], None, None);
+        assert_eq!(
+            f.iter().map(|f| (f.id.as_str(), f.severity)).collect::<Vec<_>>(),
+            [("CNS-091:region", Severity::Info)]
+        );
+        assert!(
+            f[0].message.contains(
+                "cookiebot's consent record CookieConsent says the visitor is outside its consent region"
+            ),
+            "{}",
+            f[0].message
+        );
+        // The same record with a real stamp and implied consent is CNS-002.
+        let implied_in_region = ConsentState {
+            stored: crate::consent::signals::read_cookies([(
+                "CookieConsent",
+                "{stamp:'abc',necessary:true,preferences:true,statistics:true,marketing:true,method:'implied',ver:1}",
+            )]),
+            ..ConsentState::default()
+        };
+        let f = check(&[pass_with(Action::None, implied_in_region)], None, None);
+        assert_eq!(
+            f.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(),
+            ["CNS-002:signal:CookieConsent"]
+        );
         assert!(check(&[pass_with(Action::None, ConsentState::default())], None, None).is_empty());
     }
 }

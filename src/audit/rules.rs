@@ -102,7 +102,7 @@ pub const RULES: &[Rule] = &[
         id: "CNS-091",
         title: "Consent not required in the scan's region",
         severity: "info",
-        fires_when: "the TCF API says `gdprApplies` is false (an implied-consent record alone is not enough: inside the region that is CNS-002)",
+        fires_when: "the TCF API says `gdprApplies` is false, or Cookiebot's consent cookie carries the out-of-region stamp `-1`; such a record is then not CNS-002 (an implied-consent record with a real stamp, inside the region, still is)",
         rationale: "Consent managers show no banner and grant everything outside the regions they are configured for; findings from such a scan say little about what visitors in those regions get. Scan from the region whose rules you audit (CookieBlock notes Cookiebot shows no banner from Switzerland).",
         module: "audit::consent",
     },

@@ -770,6 +770,7 @@ mod tests {
             source: "c".into(),
             decided,
             implied: false,
+            out_of_region: false,
             categories: cats.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
             tcf: None,
         }

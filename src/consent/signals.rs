@@ -64,6 +64,10 @@ pub struct StoredConsent {
     /// The consent manager recorded consent without a choice (e.g. Cookiebot
     /// `method:'implied'` or outside its region, OneTrust groups pre-set before any interaction).
     pub implied: bool,
+    /// The consent manager says the visitor is where no consent is asked for (Cookiebot's
+    /// stamp `-1`): it granted everything by its region setting, not by a choice.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub out_of_region: bool,
     /// Categories (or services, or purposes) and whether each is granted, named as the
     /// consent manager names them, lower-cased: e.g. `necessary`, `statistics`; OneTrust
     /// group ids (`c0002`); iubenda `necessary`, `functionality`, `experience`,
@@ -81,6 +85,7 @@ impl StoredConsent {
             source: source.to_string(),
             decided,
             implied: false,
+            out_of_region: false,
             categories: BTreeMap::new(),
             tcf: None,
         }
@@ -270,6 +275,7 @@ fn cookiebot(source: &str, value: &str) -> Option<StoredConsent> {
         // Outside the consent region: Cookiebot grants everything without asking.
         let mut consent = StoredConsent::new("cookiebot", source, false);
         consent.implied = true;
+        consent.out_of_region = true;
         consent.categories = CATEGORIES.iter().map(|c| (c.to_string(), true)).collect();
         return Some(consent);
     }
@@ -293,6 +299,7 @@ fn cookiebot(source: &str, value: &str) -> Option<StoredConsent> {
         return None;
     }
     let out_of_region = stamp.as_deref() == Some("-1");
+    consent.out_of_region = out_of_region;
     match method.as_deref() {
         Some("implied") => consent.implied = true,
         _ if out_of_region => consent.implied = true,
@@ -867,7 +874,7 @@ mod tests {
     #[test]
     fn sample_cookiebot_explicit_accept() {
         let c = read_sample("explicit accept-all");
-        assert!(c.decided && !c.implied);
+        assert!(c.decided && !c.implied && !c.out_of_region);
         assert_eq!(c.categories, cats(&ALL_COOKIEBOT));
         assert_eq!(c.verdict(), Verdict::Accepted);
         assert_eq!(c.granted(), ["marketing", "preferences", "statistics"]);
@@ -884,7 +891,7 @@ mod tests {
     #[test]
     fn sample_cookiebot_implied_out_of_region() {
         let c = read_sample("visitor outside consent region");
-        assert!(!c.decided && c.implied);
+        assert!(!c.decided && c.implied && c.out_of_region);
         assert_eq!(c.categories, cats(&ALL_COOKIEBOT));
         assert_eq!(c.verdict(), Verdict::Undecided);
     }
@@ -893,7 +900,7 @@ mod tests {
     fn sample_cookiebot_legacy_minus_one() {
         let c = read_sample("legacy out-of-region marker");
         assert_eq!(c.cmp, "cookiebot");
-        assert!(!c.decided && c.implied);
+        assert!(!c.decided && c.implied && c.out_of_region);
         assert_eq!(c.categories, cats(&ALL_COOKIEBOT));
         assert_eq!(c.verdict(), Verdict::Undecided);
     }
