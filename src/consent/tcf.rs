@@ -281,53 +281,76 @@ pub fn decode(s: &str) -> Result<TcString, TcfError> {
     Ok(tc)
 }
 
+/// The fields that v1 and v2 strings share after the version field, in this order.
+struct Header {
+    created: u64,
+    last_updated: u64,
+    cmp_id: u16,
+    cmp_version: u16,
+    consent_screen: u8,
+    consent_language: String,
+    vendor_list_version: u16,
+}
+
+fn read_header(bits: &mut Bits, section: &'static str) -> Result<Header, TcfError> {
+    Ok(Header {
+        created: bits.read(36, section)? / 10,
+        last_updated: bits.read(36, section)? / 10,
+        cmp_id: bits.read_u16(12, section)?,
+        cmp_version: bits.read_u16(12, section)?,
+        consent_screen: bits.read_u8(6, section)?,
+        consent_language: bits.read_letters(section)?,
+        vendor_list_version: bits.read_u16(12, section)?,
+    })
+}
+
+impl Header {
+    /// A string of `version` with this header and nothing consented or set yet.
+    fn into_tc(self, version: u8) -> TcString {
+        TcString {
+            version,
+            created: self.created,
+            last_updated: self.last_updated,
+            cmp_id: self.cmp_id,
+            cmp_version: self.cmp_version,
+            consent_screen: self.consent_screen,
+            consent_language: self.consent_language,
+            vendor_list_version: self.vendor_list_version,
+            policy_version: 0,
+            is_service_specific: false,
+            use_non_standard_texts: false,
+            special_feature_optins: Vec::new(),
+            purpose_consents: Vec::new(),
+            purpose_legitimate_interests: Vec::new(),
+            purpose_one_treatment: false,
+            publisher_cc: String::new(),
+            vendor_consents: Vec::new(),
+            vendor_legitimate_interests: Vec::new(),
+            publisher_restrictions: Vec::new(),
+            disclosed_vendors: None,
+            allowed_vendors: None,
+            publisher_tc: None,
+            segments: vec!["core".to_string()],
+        }
+    }
+}
+
 /// Core segment of a v2 string, after the version field.
 fn decode_core_v2(bits: &mut Bits, budget: &mut Budget) -> Result<TcString, TcfError> {
     const CORE: &str = "core segment";
-    let created = bits.read(36, CORE)? / 10;
-    let last_updated = bits.read(36, CORE)? / 10;
-    let cmp_id = bits.read_u16(12, CORE)?;
-    let cmp_version = bits.read_u16(12, CORE)?;
-    let consent_screen = bits.read_u8(6, CORE)?;
-    let consent_language = bits.read_letters(CORE)?;
-    let vendor_list_version = bits.read_u16(12, CORE)?;
-    let policy_version = bits.read_u8(6, CORE)?;
-    let is_service_specific = bits.read_bool(CORE)?;
-    let use_non_standard_texts = bits.read_bool(CORE)?;
-    let special_feature_optins = bits.read_id_bits(12, CORE)?;
-    let purpose_consents = bits.read_id_bits(24, CORE)?;
-    let purpose_legitimate_interests = bits.read_id_bits(24, CORE)?;
-    let purpose_one_treatment = bits.read_bool(CORE)?;
-    let publisher_cc = bits.read_letters(CORE)?;
-    let vendor_consents = read_vendor_section(bits, "vendor consent section", budget)?;
-    let vendor_legitimate_interests =
-        read_vendor_section(bits, "vendor legitimate-interest section", budget)?;
-    let publisher_restrictions = read_restrictions(bits, budget)?;
-    Ok(TcString {
-        version: 2,
-        created,
-        last_updated,
-        cmp_id,
-        cmp_version,
-        consent_screen,
-        consent_language,
-        vendor_list_version,
-        policy_version,
-        is_service_specific,
-        use_non_standard_texts,
-        special_feature_optins,
-        purpose_consents,
-        purpose_legitimate_interests,
-        purpose_one_treatment,
-        publisher_cc,
-        vendor_consents,
-        vendor_legitimate_interests,
-        publisher_restrictions,
-        disclosed_vendors: None,
-        allowed_vendors: None,
-        publisher_tc: None,
-        segments: vec!["core".to_string()],
-    })
+    let mut tc = read_header(bits, CORE)?.into_tc(2);
+    tc.policy_version = bits.read_u8(6, CORE)?;
+    tc.is_service_specific = bits.read_bool(CORE)?;
+    tc.use_non_standard_texts = bits.read_bool(CORE)?;
+    tc.special_feature_optins = bits.read_id_bits(12, CORE)?;
+    tc.purpose_consents = bits.read_id_bits(24, CORE)?;
+    tc.purpose_legitimate_interests = bits.read_id_bits(24, CORE)?;
+    tc.purpose_one_treatment = bits.read_bool(CORE)?;
+    tc.publisher_cc = bits.read_letters(CORE)?;
+    tc.vendor_consents = read_vendor_section(bits, "vendor consent section", budget)?;
+    tc.vendor_legitimate_interests = read_vendor_section(bits, "vendor legitimate-interest section", budget)?;
+    tc.publisher_restrictions = read_restrictions(bits, budget)?;
+    Ok(tc)
 }
 
 /// A whole v1 string, after the version field. v1 has no segments; anything after a `.`
@@ -335,17 +358,11 @@ fn decode_core_v2(bits: &mut Bits, budget: &mut Budget) -> Result<TcString, TcfE
 fn decode_v1(bits: &mut Bits, budget: &mut Budget) -> Result<TcString, TcfError> {
     const CORE: &str = "TCF v1 consent string";
     const VENDORS: &str = "TCF v1 vendor consent section";
-    let created = bits.read(36, CORE)? / 10;
-    let last_updated = bits.read(36, CORE)? / 10;
-    let cmp_id = bits.read_u16(12, CORE)?;
-    let cmp_version = bits.read_u16(12, CORE)?;
-    let consent_screen = bits.read_u8(6, CORE)?;
-    let consent_language = bits.read_letters(CORE)?;
-    let vendor_list_version = bits.read_u16(12, CORE)?;
-    let purpose_consents = bits.read_id_bits(24, CORE)?;
+    let mut tc = read_header(bits, CORE)?.into_tc(1);
+    tc.purpose_consents = bits.read_id_bits(24, CORE)?;
     let max_vendor_id = bits.read_u16(16, VENDORS)?;
     let is_range = bits.read_bool(VENDORS)?;
-    let vendor_consents = if is_range {
+    tc.vendor_consents = if is_range {
         let default_consent = bits.read_bool(VENDORS)?;
         let ranges = read_range_entries(bits, VENDORS)?;
         if default_consent {
@@ -365,31 +382,7 @@ fn decode_v1(bits: &mut Bits, budget: &mut Budget) -> Result<TcString, TcfError>
     } else {
         bits.read_bitfield(max_vendor_id, VENDORS)?
     };
-    Ok(TcString {
-        version: 1,
-        created,
-        last_updated,
-        cmp_id,
-        cmp_version,
-        consent_screen,
-        consent_language,
-        vendor_list_version,
-        policy_version: 0,
-        is_service_specific: false,
-        use_non_standard_texts: false,
-        special_feature_optins: Vec::new(),
-        purpose_consents,
-        purpose_legitimate_interests: Vec::new(),
-        purpose_one_treatment: false,
-        publisher_cc: String::new(),
-        vendor_consents,
-        vendor_legitimate_interests: Vec::new(),
-        publisher_restrictions: Vec::new(),
-        disclosed_vendors: None,
-        allowed_vendors: None,
-        publisher_tc: None,
-        segments: vec!["core".to_string()],
-    })
+    Ok(tc)
 }
 
 /// A v2 vendor section: MaxVendorId 16, IsRangeEncoding 1, then a bitfield or ranges.
