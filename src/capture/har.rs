@@ -2,7 +2,9 @@
 //!
 //! This module owns the mapping from the raw [`Capture`] (every request hop, with full
 //! headers) to an HTTP Archive 1.2 document that Chrome DevTools' "Import HAR" loads:
-//! one page (`page_1`), one entry per hop sorted by start time, Chrome's custom fields
+//! one page per page visited (`page_1`, then the pages of a crawl, `page_2`, …; each entry's
+//! `pageref` is the visit under way when it started), one entry per hop sorted by start
+//! time, Chrome's custom fields
 //! (`_resourceType`, `_initiator`) and crumbs' own (`_crumbs_id`, the request id in the
 //! report; `_failure`; `_blockedCookies`). Cookie values are redacted here, unless
 //! `show_values` is set, in the `Cookie`/`Set-Cookie` headers, in the `cookies` arrays
@@ -18,8 +20,6 @@ use crate::report::{Report, Request};
 
 /// What replaces a cookie value when values are not shown.
 const REDACTED: &str = "[redacted]";
-/// The id of the one page of the document.
-const PAGE_ID: &str = "page_1";
 /// Written when a time cannot be represented (never for a real capture).
 const EPOCH: &str = "1970-01-01T00:00:00.000Z";
 
@@ -40,12 +40,20 @@ pub fn to_har(cap: &Capture, report: &Report, show_values: bool) -> Value {
         .map(|p| p.requests.as_slice())
         .unwrap_or(&[]);
     let mut used = vec![false; known.len()];
+    // (start ms, id) per visit; a capture that does not know its pages is one visit.
+    let visits: Vec<(f64, String)> = if cap.pages.is_empty() {
+        vec![(0.0, "page_1".to_string())]
+    } else {
+        (0..cap.pages.len())
+            .map(|i| (cap.pages[i].start_ms, format!("page_{}", i + 1)))
+            .collect()
+    };
     let entries: Vec<Value> = order
         .iter()
         .map(|&i| {
             let r = &cap.requests[i];
             let id = match_request(r, known, &mut used);
-            entry(cap, r, id, show_values)
+            entry(cap, r, id, page_at(&visits, r.start_ms), show_values)
         })
         .collect();
 
@@ -59,19 +67,33 @@ pub fn to_har(cap: &Capture, report: &Report, show_values: bool) -> Value {
         let (name, version) = b.product.split_once('/').unwrap_or((&b.product, ""));
         log.insert("browser".into(), json!({"name": name, "version": version}));
     }
-    let title = cap.final_url.as_deref().unwrap_or(&cap.requested_url);
-    log.insert(
-        "pages".into(),
-        json!([{
-            "startedDateTime": iso_or_epoch(cap.nav_start_wall),
-            "id": PAGE_ID,
-            "title": title,
-            "pageTimings": {
-                "onContentLoad": -1,
-                "onLoad": cap.load_ms.filter(|m| m.is_finite() && *m >= 0.0).map_or(json!(-1), |m| json!(ms(m))),
-            },
-        }]),
-    );
+    let first_title = cap.final_url.as_deref().unwrap_or(&cap.requested_url);
+    let on_load = cap
+        .load_ms
+        .filter(|m| m.is_finite() && *m >= 0.0)
+        .map_or(json!(-1), |m| json!(ms(m)));
+    let pages: Vec<Value> = visits
+        .iter()
+        .enumerate()
+        .map(|(i, (start, id))| {
+            let visit = cap.pages.get(i);
+            let title = match visit {
+                Some(v) if i > 0 => v.final_url.as_deref().unwrap_or(&v.url),
+                _ => first_title,
+            };
+            json!({
+                "startedDateTime": iso_or_epoch(cap.nav_start_wall + start / 1000.0),
+                "id": id,
+                "title": title,
+                // Only the first page's load time is recorded.
+                "pageTimings": {
+                    "onContentLoad": -1,
+                    "onLoad": if i == 0 { on_load.clone() } else { json!(-1) },
+                },
+            })
+        })
+        .collect();
+    log.insert("pages".into(), Value::Array(pages));
     log.insert("entries".into(), Value::Array(entries));
     json!({ "log": log })
 }
@@ -87,8 +109,20 @@ fn match_request<'a>(r: &RawRequest, known: &'a [Request], used: &mut [bool]) ->
     Some(known[i].id.as_str())
 }
 
+/// The id of the visit under way at `time_ms`: the last one begun by then (the first
+/// when the time is before every visit).
+fn page_at(visits: &[(f64, String)], time_ms: f64) -> &str {
+    let mut current = &visits[0];
+    for v in visits {
+        if v.0 <= time_ms && v.0 >= current.0 {
+            current = v;
+        }
+    }
+    &current.1
+}
+
 /// One `log.entries[]` item.
-fn entry(cap: &Capture, r: &RawRequest, crumbs_id: Option<&str>, show: bool) -> Value {
+fn entry(cap: &Capture, r: &RawRequest, crumbs_id: Option<&str>, pageref: &str, show: bool) -> Value {
     let time = match r.end_ms {
         Some(end) if (end - r.start_ms).is_finite() => ms((end - r.start_ms).max(0.0)),
         _ => 0.0,
@@ -188,7 +222,7 @@ fn entry(cap: &Capture, r: &RawRequest, crumbs_id: Option<&str>, show: bool) -> 
     }
 
     let mut e = Map::new();
-    e.insert("pageref".into(), json!(PAGE_ID));
+    e.insert("pageref".into(), json!(pageref));
     e.insert("startedDateTime".into(), json!(iso_or_epoch(started)));
     e.insert("time".into(), json!(time));
     e.insert("request".into(), request);
@@ -375,7 +409,7 @@ fn iso_or_epoch(secs: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::model::{BlockedSetCookie, Initiator};
+    use crate::capture::model::{BlockedSetCookie, Initiator, PageVisit};
     use crate::observe::{ObserveOptions, build_pass};
     use crate::report::*;
 
@@ -514,43 +548,15 @@ mod tests {
                 version: env!("CARGO_PKG_VERSION").into(),
             },
             scan: Scan {
-                requested_url: cap.requested_url.clone(),
-                final_url: cap.final_url.clone(),
-                first_party: Some("shop.example".into()),
-                started_at: "2023-11-14T22:13:20Z".into(),
-                duration_ms: 1000,
-                source: "browser".into(),
-                site_owner: None,
-                signatures: SignatureInfo::default(),
-                browser: Some(BrowserInfo {
-                    executable: "/usr/bin/chromium".into(),
-                    product: "Chrome/156.0.8078.79".into(),
-                    user_agent: "Mozilla/5.0".into(),
-                    brands: vec![],
-                    flags: vec![],
-                    window_width: 1280,
-                    window_height: 800,
-                    third_party_cookies: "allowed".into(),
-                    seen_by_page: None,
-                }),
                 options: ScanOptions {
-                    timeout_secs: 30.0,
-                    wait_secs: 2.0,
-                    show_values: false,
-                    screenshot: None,
                     har: Some("out.har".into()),
+                    ..sample_scan("", "", "").options
                 },
-                validity: Validity {
-                    ok: true,
-                    document_status: Some(200),
-                    navigation_error: None,
-                    load_event: true,
-                    timeout_hit: false,
-                    problems: vec![],
-                    dialogs: vec![],
-                    popups: vec![],
-                },
-                screenshot: None,
+                ..sample_scan(
+                    &cap.requested_url,
+                    cap.final_url.as_deref().unwrap_or_default(),
+                    "shop.example",
+                )
             },
             declared: None,
             findings: vec![],
@@ -884,5 +890,56 @@ mod tests {
             }
             assert!(e["time"].is_number() && e["response"]["status"].is_number());
         }
+    }
+    #[test]
+    fn a_crawl_is_one_har_page_per_visit_and_entries_point_at_theirs() {
+        let mut cap = capture();
+        cap.pages = vec![
+            PageVisit {
+                url: "https://shop.example/start?x=1&y=a%20b".into(),
+                final_url: Some("https://www.shop.example/".into()),
+                status: Some(200),
+                start_ms: 0.0,
+                ..PageVisit::default()
+            },
+            // The second page begins after the script (200 ms) and before the fetch (300 ms).
+            PageVisit {
+                url: "https://www.shop.example/privacy".into(),
+                final_url: Some("https://www.shop.example/privacy/".into()),
+                status: Some(200),
+                start_ms: 250.0,
+                ..PageVisit::default()
+            },
+        ];
+        let doc = to_har(&cap, &report(&cap), false);
+        let pages = doc["log"]["pages"].as_array().unwrap();
+        let got: Vec<(&str, &str, &str)> = pages
+            .iter()
+            .map(|p| {
+                (
+                    p["id"].as_str().unwrap(),
+                    p["title"].as_str().unwrap(),
+                    p["startedDateTime"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("page_1", "https://www.shop.example/", "2023-11-14T22:13:20.000Z"),
+                (
+                    "page_2",
+                    "https://www.shop.example/privacy/",
+                    "2023-11-14T22:13:20.250Z"
+                ),
+            ]
+        );
+        assert_eq!(pages[0]["pageTimings"]["onLoad"], 412.25);
+        assert_eq!(pages[1]["pageTimings"]["onLoad"], -1);
+        let refs: Vec<&str> = entries(&doc)
+            .iter()
+            .map(|e| e["pageref"].as_str().unwrap())
+            .collect();
+        assert_eq!(refs, ["page_1", "page_1", "page_1", "page_2"]);
     }
 }

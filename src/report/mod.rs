@@ -552,3 +552,48 @@ pub fn json_schema() -> String {
     s.push('\n');
     s
 }
+
+/// A scan header for unit tests of the renderers and exports: a successful browser scan
+/// of `requested_url` (ending at `final_url`) with Chromium 156, default options.
+#[cfg(test)]
+pub(crate) fn sample_scan(requested_url: &str, final_url: &str, first_party: &str) -> Scan {
+    Scan {
+        requested_url: requested_url.into(),
+        final_url: Some(final_url.into()),
+        first_party: Some(first_party.into()),
+        started_at: "2026-11-23T14:39:36Z".into(),
+        duration_ms: 3_240,
+        source: "browser".into(),
+        site_owner: None,
+        signatures: SignatureInfo::default(),
+        browser: Some(BrowserInfo {
+            executable: "/usr/bin/chromium".into(),
+            product: "Chrome/156.0.8078.79".into(),
+            user_agent: "Mozilla/5.0".into(),
+            brands: vec![],
+            flags: vec![],
+            window_width: 1280,
+            window_height: 800,
+            third_party_cookies: "allowed".into(),
+            seen_by_page: None,
+        }),
+        options: ScanOptions {
+            timeout_secs: 30.0,
+            wait_secs: 2.0,
+            show_values: false,
+            screenshot: None,
+            har: None,
+        },
+        validity: Validity {
+            ok: true,
+            document_status: Some(200),
+            navigation_error: None,
+            load_event: true,
+            timeout_hit: false,
+            problems: vec![],
+            dialogs: vec![],
+            popups: vec![],
+        },
+        screenshot: None,
+    }
+}

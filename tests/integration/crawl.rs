@@ -120,7 +120,9 @@ fn assert_first_page_validity(r: &Value, url: &str) {
 
 #[test]
 fn three_pages_are_the_home_page_the_policy_page_and_the_first_link() {
-    let (r, seen) = scan(HOME, &["--pages", "3"]);
+    let har_dir = tempdir();
+    let har = har_dir.path().join("crawl.har");
+    let (r, seen) = scan(HOME, &["--pages", "3", "--har", har.to_str().unwrap()]);
     assert_eq!(visited(&r), [HOME, PRIVACY, ABOUT]);
     assert_first_page_validity(&r, HOME);
     let p = &r["passes"][0];
@@ -147,6 +149,32 @@ fn three_pages_are_the_home_page_the_policy_page_and_the_first_link() {
     for r in reqs.as_array().unwrap() {
         assert!(r["page"].is_string(), "a request without its page: {r:#}");
     }
+
+    // The HAR has one page per visit, and each entry points at the page it was made on.
+    let doc: Value = serde_json::from_slice(&std::fs::read(&har).unwrap()).unwrap();
+    let pages: Vec<(&str, &str)> = doc["log"]["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["id"].as_str().unwrap(), p["title"].as_str().unwrap()))
+        .collect();
+    assert_eq!(pages, [("page_1", HOME), ("page_2", PRIVACY), ("page_3", ABOUT)]);
+    let entries = doc["log"]["entries"].as_array().unwrap();
+    let pageref = |url: &str| {
+        let e = entries.iter().find(|e| e["request"]["url"] == url);
+        e.map(|e| e["pageref"].as_str().unwrap().to_string())
+    };
+    assert_eq!(pageref(HOME).as_deref(), Some("page_1"));
+    assert_eq!(
+        pageref("https://www.crawl.test/home.js").as_deref(),
+        Some("page_1")
+    );
+    assert_eq!(pageref(PRIVACY).as_deref(), Some("page_2"));
+    assert_eq!(pageref(ABOUT).as_deref(), Some("page_3"));
+    assert_eq!(
+        pageref("https://www.google-analytics.com/collect?x=1").as_deref(),
+        Some("page_3")
+    );
 
     // The fourth page was not visited.
     assert!(find(reqs, "host", "connect.facebook.net").is_empty(), "{reqs:#}");
