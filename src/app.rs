@@ -281,15 +281,31 @@ pub fn pass_plan(s: &ScanSettings) -> Vec<(String, PageOptions)> {
     plan
 }
 
+/// The last-resort limit of one pass (the passes run side by side). A pass is the first
+/// load, the consent action, the reload, then `--pages` - 1 more pages; collection after
+/// the page's own hard limit has its own short limits, within the 70 s margin.
+fn pass_limit(timeout: Duration, pages: u32) -> Duration {
+    let consent_budget = crate::consent::driver::BANNER_WAIT + Duration::from_secs(20);
+    timeout * (pages + 1) + consent_budget + Duration::from_secs(70)
+}
+
+/// The limit of each policy page's load (they load side by side, after the passes).
+fn policy_page_limit(timeout: Duration) -> Duration {
+    timeout.min(Duration::from_secs(15)).max(Duration::from_secs(3))
+}
+
+/// The most one scan can take: its passes, then its policy pages, then the report.
+/// `crumbs batch` derives its default per-site limit from this.
+pub fn scan_limit(timeout: Duration, pages: u32) -> Duration {
+    pass_limit(timeout, pages) + policy_page_limit(timeout) + Duration::from_secs(10)
+}
+
 /// Scans `url` in fresh contexts of `browser` (one per pass, side by side) and builds its report.
 pub async fn scan_one(browser: &Browser, url: &str, s: &ScanSettings) -> Result<ScanOutcome, Error> {
     let started = OffsetDateTime::now_utc();
     let clock = Instant::now();
     let plan = pass_plan(s);
-    // Collection after the hard limit has its own short limits; this is the last resort.
-    let consent_budget = crate::consent::driver::BANNER_WAIT + Duration::from_secs(20);
-    // A pass: the first load, the consent action, the reload, then `--pages` - 1 more pages.
-    let limit = s.page.timeout * (s.page.pages + 1) + consent_budget + Duration::from_secs(70);
+    let limit = pass_limit(s.page.timeout, s.page.pages);
     let runs = plan.iter().map(|(_, page)| async move {
         match tokio::time::timeout(limit, capture_page(browser, url, page)).await {
             Ok(r) => r,
@@ -346,11 +362,7 @@ async fn declared_for_capture(
             .filter(|l| *l != page_url)
             .collect();
         log::debug!("{} links, policy pages: {links:?}", info.links.len());
-        let limit = s
-            .page
-            .timeout
-            .min(Duration::from_secs(15))
-            .max(Duration::from_secs(3));
+        let limit = policy_page_limit(s.page.timeout);
         // The pages load side by side, each in its own context.
         let loads = links
             .iter()
@@ -835,10 +847,8 @@ async fn batch_command(args: &crate::cli::BatchArgs, quiet: bool) -> Result<i32,
         eprintln!("crumbs: error: {p}");
     }
     let settings = ScanSettings::from_args(&args.browser, None, None, analysis)?;
-    let passes = pass_plan(&settings).len() as u32;
-    let default_limit = settings.page.timeout * (2 * passes.max(1) + settings.page.pages)
-        + crate::consent::driver::BANNER_WAIT * 3
-        + Duration::from_secs(90);
+    // The scan's own limits, and time to start or check a browser.
+    let default_limit = scan_limit(settings.page.timeout, settings.page.pages) + Duration::from_secs(30);
     let site_timeout = match args.site_timeout {
         Some(v) if v.is_finite() && v >= 1.0 => Duration::from_secs_f64(v),
         Some(v) => {
@@ -1049,6 +1059,18 @@ mod tests {
             parse_target_url("https://exa mple.com"),
             Err(Error::InvalidUrl { .. })
         ));
+    }
+
+    #[test]
+    fn time_limits_add_up() {
+        let t = Duration::from_secs(30);
+        // Two page loads (the first and the reload) + the consent budget + 70 s.
+        assert_eq!(pass_limit(t, 1), Duration::from_secs(60 + 26 + 70));
+        assert_eq!(policy_page_limit(t), Duration::from_secs(15));
+        assert_eq!(policy_page_limit(Duration::from_secs(1)), Duration::from_secs(3));
+        // The batch's default per-site limit is this + 30 s: 211 s, as the README says.
+        assert_eq!(scan_limit(t, 1), Duration::from_secs(181));
+        assert_eq!(scan_limit(t, 3) - scan_limit(t, 1), 2 * t);
     }
 
     #[test]

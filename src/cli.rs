@@ -54,7 +54,8 @@ pub struct BatchArgs {
     /// The output folder: one JSON report per site, `summary.json`, `summary.md`.
     #[arg(short, long, value_name = "DIR", default_value = "crumbs-batch")]
     pub output: PathBuf,
-    /// Sites scanned at once, each in its own browser contexts [default: the number of cores].
+    /// Sites scanned at once, each in its own browser contexts [default: twice the number
+    /// of cores, at most 16].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
     pub concurrency: Option<u32>,
     /// Skip the sites whose report is already in the output folder.
@@ -74,7 +75,8 @@ pub struct BatchArgs {
     /// Start a fresh browser after this many sites.
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub restart_every: u32,
-    /// Hard limit per site in seconds [default: enough for every pass and page at --timeout].
+    /// Hard limit per site in seconds [default: the scan's own limits + 30 s; 211 at
+    /// --timeout 30 and --pages 1, plus --timeout per further page].
     #[arg(long, value_name = "SECS")]
     pub site_timeout: Option<f64>,
     /// Print the sites this run (and shard) would scan, and exit.
