@@ -16,6 +16,7 @@
 //! | `osano` | `osano_consentmanager` | opaque: recognised, not read |
 //! | `iubenda` | `_iub_cs-<digits>` | URL-encoded JSON with `purposes{"1":true,…}` or `consent:true` |
 //! | `didomi` | `didomi_token` | base64 JSON with `purposes{enabled,disabled}` |
+//! | `tarteaucitron` | `tarteaucitron` | `!service=true!other=false`, `wait` until answered |
 //! | `tcf` | `euconsent-v2` | a TC string, decoded with [`super::tcf::decode`] |
 //!
 //! Web storage ([`read_storage`]) adds Usercentrics (`uc_settings`, v2; `ucData`, v3) and
@@ -205,6 +206,7 @@ pub fn read_cookie(name: &str, value: &str) -> Option<StoredConsent> {
         "cookieconsent_status" => osano_cookieconsent(name, value),
         "osano_consentmanager" => (!value.is_empty()).then(|| StoredConsent::new("osano", name, true)),
         "didomi_token" => didomi(name, value),
+        "tarteaucitron" => tarteaucitron(name, value),
         "euconsent-v2" => tcf_cookie(name, value),
         _ if name.starts_with("cmplz_") => complianz(name, value),
         _ if is_iubenda_name(name) => iubenda(name, value),
@@ -526,6 +528,33 @@ fn osano_cookieconsent(source: &str, value: &str) -> Option<StoredConsent> {
         "dismiss" => {}
         _ => return None,
     }
+    Some(consent)
+}
+
+// ---------------------------------------------------------------------------------------
+// tarteaucitron.js
+
+/// `!service=true!other=false!third=wait`: one entry per service of the site; `wait` (or
+/// `engage`, while a service loads) means not answered. Answered once any service says
+/// `true` or `false`; the services are the categories.
+fn tarteaucitron(source: &str, value: &str) -> Option<StoredConsent> {
+    let text = percent_decode(value);
+    let entries: Vec<(&str, &str)> = text
+        .strip_prefix('!')?
+        .split('!')
+        .map(|e| e.split_once('=').unwrap_or((e, "")))
+        .collect();
+    let known = |v: &str| matches!(v, "true" | "false" | "wait" | "engage");
+    if entries.iter().any(|(k, v)| k.is_empty() || !known(v)) {
+        return None;
+    }
+    let mut consent = StoredConsent::new("tarteaucitron", source, false);
+    for (service, state) in entries {
+        if let Some(granted) = parse_bool(state) {
+            consent.categories.insert(service.to_string(), granted);
+        }
+    }
+    consent.decided = !consent.categories.is_empty();
     Some(consent)
 }
 
@@ -1394,6 +1423,26 @@ mod tests {
     }
 
     #[test]
+    fn tarteaucitron_variants() {
+        let read = |v: &str| read_cookie("tarteaucitron", v);
+        let waiting = read("!lanternstats=wait").expect("waiting");
+        assert!(!waiting.decided);
+        assert_eq!(waiting.verdict(), Verdict::Undecided);
+        let denied = read("!lanternstats=false!gtag=false").expect("denied");
+        assert!(denied.decided);
+        assert_eq!(denied.verdict(), Verdict::Rejected);
+        assert!(denied.granted().is_empty());
+        let all = read("%21lanternstats%3Dtrue%21gtag%3Dtrue").expect("URL-encoded");
+        assert_eq!(all.verdict(), Verdict::Accepted);
+        assert_eq!(all.granted(), ["gtag", "lanternstats"]);
+        let some = read("!lanternstats=true!gtag=false!youtube=wait").expect("partial");
+        assert_eq!(some.verdict(), Verdict::Partial);
+        for bad in ["", "!", "lanternstats=true", "!=true", "!a=maybe", "!a"] {
+            assert_eq!(read(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
     fn iubenda_variants() {
         let plain = r#"{"timestamp":"2025-01-01T00:00:00.000Z","purposes":{"1":true,"2":true,"3":true,"4":true,"5":true,"6":false},"id":1}"#;
         let c = read_cookie("_iub_cs-99", plain).expect("plain");
@@ -1657,8 +1706,9 @@ mod tests {
 
     #[test]
     fn garbage_never_panics() {
-        const NAMES: [&str; 16] = [
+        const NAMES: [&str; 17] = [
             "CookieConsent",
+            "tarteaucitron",
             "OptanonConsent",
             "OptanonAlertBoxClosed",
             "cookieyes-consent",

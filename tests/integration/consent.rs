@@ -224,6 +224,11 @@ fn real_osano_cookieconsent_from_npm() {
     real_cmp("real/osano-cookieconsent.html", "osano-cookieconsent");
 }
 
+#[test]
+fn real_tarteaucitron_from_npm() {
+    real_cmp("real/tarteaucitron.html", "tarteaucitron");
+}
+
 /// (how, verified, cmp) of the initial, reject and accept passes.
 fn outcomes(r: &Value) -> [(String, bool, String); 3] {
     [
