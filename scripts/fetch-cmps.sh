@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs the real consent managers that the integration tests drive (klaro,
-# vanilla-cookieconsent, Osano's cookieconsent, tarteaucitron.js) from the npm registry into
+# vanilla-cookieconsent, Osano's cookieconsent, tarteaucitron.js, and the IAB's TCF reference
+# libraries @iabtcf/cmpapi and @iabtcf/core) from the npm registry into
 # tests/fixtures/consent/npm/node_modules, exactly as pinned by its package-lock.json
 # (npm ci checks every tarball against the lock's integrity hash). Installs npm from
 # Debian's packages if missing. Safe to run again: skips when node_modules already
@@ -13,7 +14,9 @@ if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ] \
     && [ -f node_modules/klaro/package.json ] \
     && [ -f node_modules/vanilla-cookieconsent/package.json ] \
     && [ -f node_modules/cookieconsent/package.json ] \
-    && [ -f node_modules/tarteaucitronjs/package.json ]; then
+    && [ -f node_modules/tarteaucitronjs/package.json ] \
+    && [ -f node_modules/@iabtcf/cmpapi/package.json ] \
+    && [ -f node_modules/@iabtcf/core/package.json ]; then
     echo "crumbs: consent managers already installed (tests/fixtures/consent/npm/node_modules matches the lock)"
     exit 0
 fi
@@ -34,4 +37,4 @@ if ! npm ci --ignore-scripts --no-audit --no-fund --omit=peer --omit=optional >"
     exit 1
 fi
 echo "$WANT" >"$STAMP"
-echo "crumbs: installed klaro, vanilla-cookieconsent, cookieconsent and tarteaucitronjs from the npm registry into tests/fixtures/consent/npm/node_modules"
+echo "crumbs: installed klaro, vanilla-cookieconsent, cookieconsent, tarteaucitronjs and @iabtcf/cmpapi + core from the npm registry into tests/fixtures/consent/npm/node_modules"

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use crumbs::demo::server::{Request, Response};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::support::*;
 
@@ -147,7 +147,12 @@ fn consent(p: &Value) -> (String, bool, String) {
 /// A correctly gated site with a real consent manager: nothing before a choice, nothing
 /// after "reject all", the tracker after "accept all"; both actions through the banner's
 /// first layer and verified; no consent finding.
-fn real_cmp(page: &'static str, cmp: &str) {
+fn real_cmp(page: &'static str, cmp: &str) -> Value {
+    real_cmp_driven(page, cmp, "ui: first layer")
+}
+
+/// [`real_cmp`] for a consent manager whose controls are found as `how` says.
+fn real_cmp_driven(page: &'static str, cmp: &str, how: &str) -> Value {
     assert!(
         fixtures().join("npm/node_modules/.crumbs-lock.sha256").exists(),
         "the real consent managers are not installed: run scripts/fetch-cmps.sh (scripts/test.sh does)"
@@ -178,18 +183,8 @@ fn real_cmp(page: &'static str, cmp: &str) {
         "{}",
         dump()
     );
-    assert_eq!(
-        consent(reject),
-        ("ui: first layer".into(), true, cmp.into()),
-        "{}",
-        dump()
-    );
-    assert_eq!(
-        consent(accept),
-        ("ui: first layer".into(), true, cmp.into()),
-        "{}",
-        dump()
-    );
+    assert_eq!(consent(reject), (how.into(), true, cmp.into()), "{}", dump());
+    assert_eq!(consent(accept), (how.into(), true, cmp.into()), "{}", dump());
     for p in [initial, reject] {
         assert!(!has_cookie(p, "_ga"), "{}", p["name"]);
         assert!(!contacted(p, "google-analytics.com"), "{}", p["name"]);
@@ -207,6 +202,7 @@ fn real_cmp(page: &'static str, cmp: &str) {
     assert!(ga.len() >= 4 && ga.iter().all(|t| *t > 0.0), "{ga:?}");
     assert!(accept["consent"]["action_ms"].as_f64().unwrap() > 0.0);
     assert_eq!(consent_findings(&r), vec![]);
+    r
 }
 
 #[test]
@@ -227,6 +223,38 @@ fn real_osano_cookieconsent_from_npm() {
 #[test]
 fn real_tarteaucitron_from_npm() {
     real_cmp("real/tarteaucitron.html", "tarteaucitron");
+}
+
+/// A TCF consent manager made of the IAB's reference libraries (the `__tcfapi` of
+/// @iabtcf/cmpapi, TC strings encoded by @iabtcf/core): crumbs' generic TCF rule drives and
+/// verifies it, and its own decoder reads the official encoder's strings.
+#[test]
+fn real_iab_tcf_reference_libraries_from_npm() {
+    let r = real_cmp_driven("real/iabtcf.html", "tcf", "generic finder: first layer");
+    let decoded =
+        |pass_name: &str| pass(&r, pass_name)["consent"]["state_after_reload"]["tcf"]["decoded"].clone();
+    let all = decoded("accept");
+    assert_eq!(
+        (
+            &all["cmp_id"],
+            &all["policy_version"],
+            &all["vendor_list_version"]
+        ),
+        (&json!(300), &json!(5), &json!(30)),
+        "{all:#}"
+    );
+    assert_eq!(
+        all["purpose_consents"],
+        json!([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])
+    );
+    assert_eq!(all["vendor_consents"], json!([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
+    assert_eq!(all["special_feature_optins"], json!([1, 2]));
+    let none = decoded("reject");
+    assert_eq!(
+        (&none["purpose_consents"], &none["vendor_consents"]),
+        (&json!([]), &json!([])),
+        "{none:#}"
+    );
 }
 
 /// (how, verified, cmp) of the initial, reject and accept passes.
