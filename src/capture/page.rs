@@ -24,6 +24,7 @@ use super::browser::Browser;
 use super::cdp::{Cdp, CdpError};
 use super::model::*;
 use super::recorder::{Action, BINDING, Recorder};
+use crate::consent::driver::{Host, MouseError};
 use crate::error::Error;
 
 /// Quiet time with no request open after which the network counts as idle.
@@ -210,7 +211,7 @@ impl Pump<'_> {
     }
 }
 
-impl crate::consent::driver::Host for Pump<'_> {
+impl Host for Pump<'_> {
     async fn eval(
         &mut self,
         session: Option<&str>,
@@ -256,14 +257,28 @@ impl crate::consent::driver::Host for Pump<'_> {
         self.during(tokio::time::sleep(d)).await;
     }
 
-    async fn mouse_click(&mut self, x: f64, y: f64) -> Result<f64, String> {
-        self.mouse_event("mouseMoved", x, y).await?;
-        self.mouse_event("mousePressed", x, y).await?;
+    async fn mouse_click(&mut self, x: f64, y: f64) -> Result<f64, MouseError> {
+        self.mouse_event("mouseMoved", x, y)
+            .await
+            .map_err(MouseError::NotPressed)?;
+        let pressed = self.mouse_event("mousePressed", x, y).await;
         // The click event fires on the release: the choice is made from here on.
-        let now = self.eval(None, "Date.now()", Duration::from_secs(5)).await?;
-        let at = now.as_f64().ok_or("the page's clock did not answer")?;
-        self.mouse_event("mouseReleased", x, y).await?;
-        Ok(at)
+        let now = match &pressed {
+            Ok(()) => self.eval(None, "Date.now()", Duration::from_secs(5)).await.ok(),
+            Err(_) => None,
+        };
+        // Released even after a failed press, which may have reached the page all the same.
+        let released = self.mouse_event("mouseReleased", x, y).await;
+        match (pressed, released, now.and_then(|v| v.as_f64())) {
+            (Ok(()), Ok(()), Some(at)) => Ok(at),
+            (Err(e), _, _) => Err(MouseError::AfterPress(format!(
+                "the press was not confirmed: {e}"
+            ))),
+            (_, Err(e), _) => Err(MouseError::AfterPress(format!(
+                "the release was not confirmed: {e}"
+            ))),
+            _ => Err(MouseError::AfterPress("the page's clock did not answer".into())),
+        }
     }
 
     async fn frame_point(&mut self, session: &str, x: f64, y: f64) -> Result<(f64, f64), String> {
@@ -277,22 +292,46 @@ impl crate::consent::driver::Host for Pump<'_> {
         let node = owner["backendNodeId"]
             .as_i64()
             .ok_or("the banner's iframe element is not in the page")?;
+        // A banner frame below the fold is scrolled into view, as a visitor would.
+        let _ = self
+            .page_call("DOM.scrollIntoViewIfNeeded", json!({"backendNodeId": node}))
+            .await;
         let model = self
             .page_call("DOM.getBoxModel", json!({"backendNodeId": node}))
             .await?;
+        // The content box, in the page's viewport: the frame's document starts there.
         let content = &model["model"]["content"];
         let (Some(left), Some(top)) = (content[0].as_f64(), content[1].as_f64()) else {
             return Err("the banner's iframe has no box".into());
         };
         let (px, py) = (left + x, top + y);
+        let view = self
+            .eval(
+                None,
+                "JSON.stringify([scrollX, scrollY, innerWidth, innerHeight])",
+                Duration::from_secs(5),
+            )
+            .await?;
+        let view: Vec<f64> = view
+            .as_str()
+            .and_then(|t| serde_json::from_str(t).ok())
+            .unwrap_or_default();
+        let [sx, sy, w, h] = view[..] else {
+            return Err("the page's viewport could not be read".into());
+        };
+        if px < 0.0 || py < 0.0 || px >= w || py >= h {
+            return Err("the control is outside the page's viewport".into());
+        }
+        // The hit test takes page (document) coordinates; a real click ignores nothing that
+        // takes pointer events.
         let hit = self
             .page_call(
                 "DOM.getNodeForLocation",
-                json!({"x": px.round() as i64, "y": py.round() as i64, "ignorePointerEventsNone": true}),
+                json!({"x": (px + sx).round() as i64, "y": (py + sy).round() as i64}),
             )
             .await?;
         if hit["backendNodeId"].as_i64() != Some(node) {
-            return Err("the banner's iframe is covered or out of view at the control".into());
+            return Err("something of the page covers the banner's iframe at the control".into());
         }
         Ok((px, py))
     }

@@ -216,6 +216,12 @@
       return false;
     }
   }
+  // Where an iframe's document begins inside the iframe element's box: its border and
+  // its padding.
+  function frameInset(f) {
+    const s = (f.ownerDocument.defaultView || window).getComputedStyle(f);
+    return [f.clientLeft + (parseFloat(s.paddingLeft) || 0), f.clientTop + (parseFloat(s.paddingTop) || 0)];
+  }
   // The element under viewport point (x, y), through open shadow roots and same-origin
   // iframes, as a real click there would reach it.
   function deepAt(x, y) {
@@ -236,8 +242,9 @@
         } catch (err) {}
         if (!d) return e;
         const r = e.getBoundingClientRect();
-        x -= r.left + e.clientLeft;
-        y -= r.top + e.clientTop;
+        const inset = frameInset(e);
+        x -= r.left + inset[0];
+        y -= r.top + inset[1];
         doc = d;
         const inner = doc.elementFromPoint(x, y);
         if (!inner) return e;
@@ -264,8 +271,9 @@
         const f = w.frameElement;
         if (!f) return null;
         const r = f.getBoundingClientRect();
-        dx += r.left + f.clientLeft;
-        dy += r.top + f.clientTop;
+        const inset = frameInset(f);
+        dx += r.left + inset[0];
+        dy += r.top + inset[1];
       }
       return [dx, dy];
     };
@@ -374,13 +382,14 @@
       }
     }
     // A real mouse click, by the caller, where it would land on the control; a
-    // script click only when none can (covered, or not in the top page's viewport).
+    // script click only when none can (covered, or not in the frame's viewport).
+    // `measure`: only say where, never click.
     const point = target && req.trusted ? pointFor(target) : null;
     if (point) {
       out.point = point;
       out.clicked = false;
     } else {
-      out.clicked = target ? click(target) : false;
+      out.clicked = target && !req.measure ? click(target) : false;
     }
     out.target = target ? describe(target) : null;
     out.selector = how;

@@ -42,7 +42,7 @@ pub trait Host {
     /// A real left click (mouse moved, pressed, released: trusted events, as a visitor's)
     /// at viewport point (`x`, `y`) of the main page. Returns the page's wall-clock ms
     /// just before the release, when the click event fires.
-    async fn mouse_click(&mut self, x: f64, y: f64) -> Result<f64, String>;
+    async fn mouse_click(&mut self, x: f64, y: f64) -> Result<f64, MouseError>;
     /// The main page's viewport point of point (`x`, `y`) of the cross-origin iframe of
     /// `session`, when the iframe shows there (nothing of the page covers it).
     async fn frame_point(&mut self, session: &str, x: f64, y: f64) -> Result<(f64, f64), String>;
@@ -51,6 +51,20 @@ pub trait Host {
     /// Wall-clock Unix seconds of the navigation start.
     fn nav_start_wall(&self) -> Option<f64>;
 }
+
+/// Why a mouse click did not happen as asked.
+#[derive(Debug)]
+pub enum MouseError {
+    /// Nothing was pressed: a script click may stand in.
+    NotPressed(String),
+    /// The button went down (and a release was sent): the page may have acted on it.
+    AfterPress(String),
+}
+
+/// Wait between the two measures of a control's place that must agree before a click.
+const STEADY: Duration = Duration::from_millis(120);
+/// Measures of a moving control before a script click stands in (about 1 s).
+const STEADY_TRIES: usize = 9;
 
 /// Where the banner was found.
 #[derive(Debug, Clone, Default)]
@@ -185,11 +199,13 @@ async fn click<H: Host>(
     kind: &str,
 ) -> Result<Option<(String, f64)>, String> {
     let banner = f.rule.as_ref().map(|r| r.banner.clone()).unwrap_or_default();
-    let op = |trusted: bool| {
+    let session = f.session.as_deref();
+    // `measure`: where a mouse click would land, no click; else a script click.
+    let op = |measure: bool| {
         request(
             "click",
             rules,
-            json!({"selectors": selectors, "kind": kind, "trusted": trusted,
+            json!({"selectors": selectors, "kind": kind, "trusted": measure, "measure": measure,
                    "rule_banner": if f.generic { Value::Null } else { json!(banner) }}),
         )
     };
@@ -199,33 +215,54 @@ async fn click<H: Host>(
         (None, Some(t)) => t.to_string(),
         _ => kind.to_string(),
     };
-    let mut v = run_op(host, f.session.as_deref(), &op(true)).await?;
-    let mut refused = None;
-    if let (Some(x), Some(y)) = (v["point"]["x"].as_f64(), v["point"]["y"].as_f64()) {
-        let point = match f.session.as_deref() {
-            None => Ok((x, y)),
-            Some(s) => host.frame_point(s, x, y).await,
+    // The mouse goes where the control shows once it has stopped moving (banners slide and
+    // fade in): two measures STEADY apart within a pixel.
+    let mut why_not = "no visible point of it could be hit".to_string();
+    let mut last: Option<(f64, f64)> = None;
+    let mut v = run_op(host, session, &op(true)).await?;
+    for _ in 0..STEADY_TRIES {
+        let (Some(x), Some(y)) = (v["point"]["x"].as_f64(), v["point"]["y"].as_f64()) else {
+            break;
         };
-        match async {
-            let (x, y) = point?;
-            host.mouse_click(x, y).await.map(|at| (x, y, at))
+        let p = match session {
+            None => (x, y),
+            Some(s) => match host.frame_point(s, x, y).await {
+                Ok(p) => p,
+                Err(e) => {
+                    why_not = format!("no mouse click: {e}");
+                    break;
+                }
+            },
+        };
+        if last.is_some_and(|l| (l.0 - p.0).abs() < 1.0 && (l.1 - p.1).abs() < 1.0) {
+            let at = format!("mouse click at {:.0},{:.0}", p.0, p.1);
+            return match host.mouse_click(p.0, p.1).await {
+                Ok(t) => Ok(Some((format!("{} ({at})", what(&v)), t))),
+                // The button went down: the page may have acted on it; never click twice.
+                Err(MouseError::AfterPress(e)) => {
+                    let t = match wall_now(host).await {
+                        t if t > 0.0 => t,
+                        _ => v["time"].as_f64().unwrap_or(0.0),
+                    };
+                    Ok(Some((format!("{} ({at}; {e})", what(&v)), t)))
+                }
+                Err(MouseError::NotPressed(e)) => {
+                    why_not = format!("no mouse click: {e}");
+                    break;
+                }
+            };
         }
-        .await
-        {
-            Ok((x, y, at)) => return Ok(Some((format!("{} (mouse click at {x:.0},{y:.0})", what(&v)), at))),
-            Err(e) => {
-                refused = Some(e);
-                v = run_op(host, f.session.as_deref(), &op(false)).await?;
-            }
+        if last.is_some() {
+            why_not = "it kept moving".into();
         }
+        last = Some(p);
+        host.sleep(STEADY).await;
+        v = run_op(host, session, &op(true)).await?;
     }
+    let v = run_op(host, session, &op(false)).await?;
     if v["clicked"].as_bool() == Some(true) {
-        let how = match refused {
-            Some(e) => format!("script click; no mouse click: {e}"),
-            None => "script click; no visible point of it could be hit".to_string(),
-        };
         return Ok(Some((
-            format!("{} ({how})", what(&v)),
+            format!("{} (script click; {why_not})", what(&v)),
             v["time"].as_f64().unwrap_or(0.0),
         )));
     }
@@ -551,10 +588,16 @@ pub async fn drive<H: Host>(host: &mut H, rules: &RuleSet, action: Action, deadl
             rules,
             json!({"selectors": rule.as_ref().map(|r| r.banner.clone()).unwrap_or_default(), "generic_banner": found.generic}),
         );
-        let still = run_op(host, found.session.as_deref(), &expr)
-            .await
-            .map(|v| v["visible"].as_bool().unwrap_or(true))
-            .unwrap_or(true);
+        // A banner in a cross-origin frame that the page removed is gone with its frame.
+        let frame_gone = found
+            .session
+            .as_ref()
+            .is_some_and(|s| !host.frame_sessions().contains(s));
+        let still = !frame_gone
+            && run_op(host, found.session.as_deref(), &expr)
+                .await
+                .map(|v| v["visible"].as_bool().unwrap_or(true))
+                .unwrap_or(true);
         if !still && !new.is_empty() {
             info.verified = true;
             info.evidence.insert(

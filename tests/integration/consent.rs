@@ -478,6 +478,36 @@ fn controls_under_a_transparent_layer_get_a_script_click() {
 }
 
 #[test]
+fn a_banner_frame_below_the_fold_is_scrolled_to_and_clicked_with_the_mouse() {
+    let r = scan("sites/iframe-below.html", &[]);
+    assert_eq!(
+        outcomes(&r),
+        [
+            o("no interaction", true, "generic"),
+            o("generic finder: first layer", true, "generic"),
+            o("generic finder: first layer", true, "generic"),
+        ]
+    );
+    for (name, button) in [("reject", "button#cmp-reject"), ("accept", "button#cmp-accept")] {
+        let c = &pass(&r, name)["consent"];
+        let steps = c["steps"].to_string();
+        assert!(
+            steps.contains(button) && steps.contains(" (mouse click at "),
+            "{name}: {steps}"
+        );
+        assert!(!steps.contains("script click"), "{name}: {steps}");
+        let evidence = c["evidence"].to_string();
+        assert!(
+            evidence.contains("consent cookie frame_consent"),
+            "{name}: {evidence}"
+        );
+    }
+    assert!(!tracker_fired(pass(&r, "initial")) && !tracker_fired(pass(&r, "reject")));
+    assert!(tracker_fired(pass(&r, "accept")));
+    assert_eq!(consent_findings(&r), vec![]);
+}
+
+#[test]
 fn a_tc_string_that_contradicts_the_rejection_is_decoded_and_found() {
     let r = scan("sites/tcf-iframe.html", &[]);
     assert_eq!(
