@@ -535,8 +535,10 @@ fn osano_cookieconsent(source: &str, value: &str) -> Option<StoredConsent> {
 // tarteaucitron.js
 
 /// `!service=true!other=false!third=wait`: one entry per service of the site; `wait` (or
-/// `engage`, while a service loads) means not answered. Answered once any service says
-/// `true` or `false`; the services are the categories.
+/// `engage`, while a service loads) means not answered. tarteaucitron writes `true` at once
+/// for the services that need no consent, so a `true` among `wait`s or `false`s may be one
+/// of those: undecided while any entry waits; after the choice, the refused services are
+/// the categories, and the granted ones only when every service is granted (accept all).
 fn tarteaucitron(source: &str, value: &str) -> Option<StoredConsent> {
     let text = percent_decode(value);
     let entries: Vec<(&str, &str)> = text
@@ -549,12 +551,22 @@ fn tarteaucitron(source: &str, value: &str) -> Option<StoredConsent> {
         return None;
     }
     let mut consent = StoredConsent::new("tarteaucitron", source, false);
+    if entries.iter().any(|(_, v)| matches!(*v, "wait" | "engage")) {
+        return Some(consent);
+    }
+    let all_granted = entries.iter().all(|(_, v)| *v == "true");
     for (service, state) in entries {
-        if let Some(granted) = parse_bool(state) {
-            consent.categories.insert(service.to_string(), granted);
+        match state {
+            "false" => {
+                consent.categories.insert(service.to_string(), false);
+            }
+            "true" if all_granted => {
+                consent.categories.insert(service.to_string(), true);
+            }
+            _ => {}
         }
     }
-    consent.decided = !consent.categories.is_empty();
+    consent.decided = true;
     Some(consent)
 }
 
@@ -1435,8 +1447,13 @@ mod tests {
         let all = read("%21lanternstats%3Dtrue%21gtag%3Dtrue").expect("URL-encoded");
         assert_eq!(all.verdict(), Verdict::Accepted);
         assert_eq!(all.granted(), ["gtag", "lanternstats"]);
-        let some = read("!lanternstats=true!gtag=false!youtube=wait").expect("partial");
-        assert_eq!(some.verdict(), Verdict::Partial);
+        // A service that needs no consent is `true` from the first load on: not a choice.
+        let exempt = read("!matomo=true!lanternstats=wait").expect("exempt before the choice");
+        assert!(!exempt.decided && exempt.granted().is_empty());
+        assert_eq!(exempt.verdict(), Verdict::Undecided);
+        let refused = read("!matomo=true!lanternstats=false").expect("exempt after a rejection");
+        assert!(refused.decided && refused.granted().is_empty());
+        assert_eq!(refused.verdict(), Verdict::Rejected);
         for bad in ["", "!", "lanternstats=true", "!=true", "!a=maybe", "!a"] {
             assert_eq!(read(bad), None, "{bad:?}");
         }
