@@ -412,7 +412,6 @@ impl Browser {
         let _ = tokio::task::spawn_blocking(move || {
             drop(process); // kills it if still running, and reaps it
             if let Some(p) = profile {
-                remove_singleton_dir(p.path());
                 let _ = p.close();
             }
         })
@@ -428,7 +427,6 @@ impl Drop for Browser {
         drop(self.process.take());
         if let Some(p) = self.profile.take() {
             let path = p.path().to_path_buf();
-            remove_singleton_dir(&path);
             let _ = p.close();
             for _ in 0..20 {
                 if !path.exists() {
@@ -438,23 +436,6 @@ impl Drop for Browser {
                 let _ = std::fs::remove_dir_all(&path);
             }
         }
-    }
-}
-
-/// Removes the folder of the profile's single-instance socket. Chromium keeps it outside
-/// the profile (`/tmp/org.chromium.Chromium.XXXXXX`, linked from `SingletonSocket`) and
-/// removes it itself only when it exits normally, not when it is killed.
-fn remove_singleton_dir(profile: &Path) {
-    let Ok(target) = std::fs::read_link(profile.join("SingletonSocket")) else {
-        return;
-    };
-    if let Some(dir) = target.parent()
-        && dir
-            .file_name()
-            .and_then(OsStr::to_str)
-            .is_some_and(|n| n.starts_with("org.chromium.Chromium."))
-    {
-        let _ = std::fs::remove_dir_all(dir);
     }
 }
 
@@ -489,22 +470,21 @@ async fn discover_ws(base: &str) -> Result<String, Error> {
     let url = url::Url::parse(base).map_err(|e| fail(format!("not a URL ({e})")))?;
     let host = url.host_str().ok_or_else(|| fail("the URL has no host".into()))?;
     let port = url.port_or_known_default().unwrap_or(80);
-    let authority = match url.port() {
-        Some(p) => format!("{host}:{p}"),
-        None => host.to_string(),
-    };
     let ask = async {
         let tcp = tokio::net::TcpStream::connect((host.trim_matches(['[', ']']), port))
             .await
             .map_err(|e| {
                 format!("cannot connect ({e}); is the browser running with --remote-debugging-port?")
             })?;
+        // Chromium answers only a Host that is an IP address or localhost (against DNS
+        // rebinding): ask by the address connected to, and put the name back below.
+        let peer = tcp.peer_addr().map_err(|e| e.to_string())?;
         let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tcp))
             .await
             .map_err(|e| e.to_string())?;
         tokio::spawn(conn);
         let req = hyper::Request::get("/json/version")
-            .header(hyper::header::HOST, &authority)
+            .header(hyper::header::HOST, peer.to_string())
             .body(Empty::<Bytes>::new())
             .map_err(|e| e.to_string())?;
         let res = sender.send_request(req).await.map_err(|e| e.to_string())?;
@@ -521,50 +501,23 @@ async fn discover_ws(base: &str) -> Result<String, Error> {
         }
         let v: Value = serde_json::from_slice(&body)
             .map_err(|e| format!("/json/version is not the DevTools JSON ({e})"))?;
-        v["webSocketDebuggerUrl"]
+        let ws = v["webSocketDebuggerUrl"]
             .as_str()
-            .map(str::to_string)
-            .ok_or_else(|| "/json/version has no webSocketDebuggerUrl".to_string())
+            .ok_or("/json/version has no webSocketDebuggerUrl")?;
+        let mut ws =
+            url::Url::parse(ws).map_err(|e| format!("/json/version gave a bad websocket URL ({e})"))?;
+        // The host as the caller named it (the browser knows only the address asked by),
+        // and the caller's query (a token, for services that want one).
+        ws.set_host(Some(host)).map_err(|e| e.to_string())?;
+        ws.set_port(Some(port))
+            .map_err(|()| "cannot set the port".to_string())?;
+        if ws.query().is_none() {
+            ws.set_query(url.query());
+        }
+        Ok(ws.to_string())
     };
     tokio::time::timeout(Duration::from_secs(15), ask)
         .await
         .map_err(|_| fail("no answer within 15 s".into()))?
         .map_err(fail)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_killed_browsers_singleton_folder_is_removed_and_nothing_else() {
-        let profile = tempfile::tempdir().unwrap();
-        let singleton = tempfile::Builder::new()
-            .prefix("org.chromium.Chromium.")
-            .tempdir()
-            .unwrap()
-            .keep();
-        std::fs::write(singleton.join("SingletonSocket"), "").unwrap();
-        std::os::unix::fs::symlink(
-            singleton.join("SingletonSocket"),
-            profile.path().join("SingletonSocket"),
-        )
-        .unwrap();
-        remove_singleton_dir(profile.path());
-        assert!(!singleton.exists());
-
-        // A link somewhere else is not followed into a removal.
-        let other = tempfile::tempdir().unwrap();
-        std::fs::write(other.path().join("SingletonSocket"), "").unwrap();
-        let profile2 = tempfile::tempdir().unwrap();
-        std::os::unix::fs::symlink(
-            other.path().join("SingletonSocket"),
-            profile2.path().join("SingletonSocket"),
-        )
-        .unwrap();
-        remove_singleton_dir(profile2.path());
-        assert!(other.path().join("SingletonSocket").exists());
-        // No link: nothing to do.
-        remove_singleton_dir(other.path().join("missing").as_path());
-    }
 }

@@ -402,6 +402,8 @@ fn a_remote_browser_is_driven_and_left_running() {
             ),
             "about:blank",
         ])
+        // Its temporary files (the single-instance socket) go with its profile.
+        .env("TMPDIR", profile.path())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -435,8 +437,18 @@ fn a_remote_browser_is_driven_and_left_running() {
     );
     // crumbs did not close the browser it did not start.
     assert_eq!(child.try_wait().unwrap(), None, "the remote browser was closed");
-    // The debugging address, as given to --remote-debugging-port, finds the websocket.
-    let http = format!("http://{}", ws["ws://".len()..].split('/').next().unwrap());
+    // The debugging address, as given to --remote-debugging-port, finds the websocket;
+    // named by a name (asked by its address: Chromium refuses other Host names), the
+    // websocket keeps the name.
+    let port = ws["ws://".len()..]
+        .split('/')
+        .next()
+        .unwrap()
+        .rsplit(':')
+        .next()
+        .unwrap();
+    let http = format!("http://localhost:{port}");
+    let named_ws = ws.replacen("127.0.0.1", "localhost", 1);
     let one = work.path().join("one.txt");
     std::fs::write(&one, "https://a.batch.test/\n").unwrap();
     let by_http = run(
@@ -450,7 +462,7 @@ fn a_remote_browser_is_driven_and_left_running() {
     .unwrap();
     assert_eq!(
         report["scan"]["browser"]["executable"],
-        format!("remote browser at {ws}")
+        format!("remote browser at {named_ws}")
     );
     assert_eq!(child.try_wait().unwrap(), None, "the remote browser was closed");
     let _ = child.kill();
