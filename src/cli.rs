@@ -75,7 +75,7 @@ pub struct BatchArgs {
     /// Start a fresh browser after this many sites.
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub restart_every: u32,
-    /// Hard limit per site in seconds [default: the scan's own limits + 30 s; 211 at
+    /// Hard limit per site in seconds [default: the scan's own limits + 30 s; 231 at
     /// --timeout 30 and --pages 1, plus --timeout per further page].
     #[arg(long, value_name = "SECS")]
     pub site_timeout: Option<f64>,
