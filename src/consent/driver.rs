@@ -1,6 +1,10 @@
 //! The consent driver: finds the banner, takes the pass's action through the consent
 //! manager's own UI (API only as a fallback) and reads the resulting state.
 //!
+//! Controls are clicked with the mouse (DevTools input events, trusted as a visitor's)
+//! where they show once they stopped moving; a script click stands in only where no point
+//! of the control can be hit. The in-page side (`consent.js`) finds and measures them.
+//!
 //! It talks to the page through [`Host`], which the capture implements over DevTools
 //! while it keeps recording; every step has a time limit and the whole driver a deadline,
 //! so a banner that never appears, a click that does nothing or a consent manager that
