@@ -13,7 +13,7 @@
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
-use super::model::{Capture, RawRequest};
+use super::model::{Capture, RawRequest, visit_at};
 use crate::observe::cookies::{line_name, parse_cookie_date, redact_line};
 use crate::observe::round1;
 use crate::report::{Report, Request};
@@ -40,20 +40,20 @@ pub fn to_har(cap: &Capture, report: &Report, show_values: bool) -> Value {
         .map(|p| p.requests.as_slice())
         .unwrap_or(&[]);
     let mut used = vec![false; known.len()];
-    // (start ms, id) per visit; a capture that does not know its pages is one visit.
-    let visits: Vec<(f64, String)> = if cap.pages.is_empty() {
-        vec![(0.0, "page_1".to_string())]
+    // The start of each visit; a capture that does not know its pages is one visit.
+    let starts: Vec<f64> = if cap.pages.is_empty() {
+        vec![0.0]
     } else {
-        (0..cap.pages.len())
-            .map(|i| (cap.pages[i].start_ms, format!("page_{}", i + 1)))
-            .collect()
+        cap.pages.iter().map(|v| v.start_ms).collect()
     };
+    let page_id = |i: usize| format!("page_{}", i + 1);
     let entries: Vec<Value> = order
         .iter()
         .map(|&i| {
             let r = &cap.requests[i];
             let id = match_request(r, known, &mut used);
-            entry(cap, r, id, page_at(&visits, r.start_ms), show_values)
+            let pageref = page_id(visit_at(starts.iter().copied(), r.start_ms));
+            entry(cap, r, id, &pageref, show_values)
         })
         .collect();
 
@@ -72,10 +72,10 @@ pub fn to_har(cap: &Capture, report: &Report, show_values: bool) -> Value {
         .load_ms
         .filter(|m| m.is_finite() && *m >= 0.0)
         .map_or(json!(-1), |m| json!(ms(m)));
-    let pages: Vec<Value> = visits
+    let pages: Vec<Value> = starts
         .iter()
         .enumerate()
-        .map(|(i, (start, id))| {
+        .map(|(i, start)| {
             let visit = cap.pages.get(i);
             let title = match visit {
                 Some(v) if i > 0 => v.final_url.as_deref().unwrap_or(&v.url),
@@ -83,7 +83,7 @@ pub fn to_har(cap: &Capture, report: &Report, show_values: bool) -> Value {
             };
             json!({
                 "startedDateTime": iso_or_epoch(cap.nav_start_wall + start / 1000.0),
-                "id": id,
+                "id": page_id(i),
                 "title": title,
                 // Only the first page's load time is recorded.
                 "pageTimings": {
@@ -107,18 +107,6 @@ fn match_request<'a>(r: &RawRequest, known: &'a [Request], used: &mut [bool]) ->
     })?;
     used[i] = true;
     Some(known[i].id.as_str())
-}
-
-/// The id of the visit under way at `time_ms`: the last one begun by then (the first
-/// when the time is before every visit).
-fn page_at(visits: &[(f64, String)], time_ms: f64) -> &str {
-    let mut current = &visits[0];
-    for v in visits {
-        if v.0 <= time_ms && v.0 >= current.0 {
-            current = v;
-        }
-    }
-    &current.1
 }
 
 /// One `log.entries[]` item.

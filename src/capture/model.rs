@@ -67,6 +67,20 @@ pub struct Capture {
     pub pages: Vec<PageVisit>,
 }
 
+/// Which of the visits beginning at `starts` (in visit order) was under way at `time_ms`:
+/// the last one begun by then, the later on a tie; the first when the time is before
+/// every visit (or there is no visit at all: 0).
+pub fn visit_at(starts: impl IntoIterator<Item = f64>, time_ms: f64) -> usize {
+    let mut current: Option<(usize, f64)> = None;
+    for (i, start) in starts.into_iter().enumerate() {
+        match current {
+            Some((_, at)) if !(start <= time_ms && start >= at) => {}
+            _ => current = Some((i, start)),
+        }
+    }
+    current.map_or(0, |(i, _)| i)
+}
+
 /// One page visited during a capture: the first (requested) page, or a page of the crawl.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct PageVisit {
@@ -296,4 +310,20 @@ pub struct PolicyDocument {
     /// Why it could not be loaded, if it could not.
     pub error: Option<String>,
     pub info: PageInfo,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::visit_at;
+
+    #[test]
+    fn the_visit_under_way_is_the_last_begun() {
+        let starts = [0.0, 250.0, 250.0, 900.0];
+        assert_eq!(visit_at(starts, -5.0), 0, "before every visit: the first");
+        assert_eq!(visit_at(starts, 100.0), 0);
+        assert_eq!(visit_at(starts, 250.0), 2, "a tie goes to the later visit");
+        assert_eq!(visit_at(starts, 899.9), 2);
+        assert_eq!(visit_at(starts, 5000.0), 3);
+        assert_eq!(visit_at([], 10.0), 0);
+    }
 }

@@ -205,16 +205,11 @@ fn page_visits(cap: &Capture) -> Vec<PageVisit> {
         .collect()
 }
 
-/// The URL of the visit of `pages` that was current at `time_ms`: the last one begun by
-/// then (the first page when the time is before every visit).
+/// The URL of the visit of `pages` that was current at `time_ms`
+/// ([`crate::capture::model::visit_at`]).
 fn page_at(pages: &[PageVisit], time_ms: f64) -> Option<String> {
-    let mut current = pages.first()?;
-    for v in pages {
-        if v.start_ms <= time_ms && v.start_ms >= current.start_ms {
-            current = v;
-        }
-    }
-    Some(current.url.clone())
+    let i = crate::capture::model::visit_at(pages.iter().map(|v| v.start_ms), time_ms);
+    pages.get(i).map(|v| v.url.clone())
 }
 
 /// Gives every timed observation the page it was seen on.
