@@ -223,7 +223,9 @@ async fn click<H: Host>(
     // fade in): two measures STEADY apart within a pixel.
     let mut why_not = "no visible point of it could be hit".to_string();
     let mut last: Option<(f64, f64)> = None;
-    let mut v = run_op(host, session, &op(true)).await?;
+    // Built once: the request carries the whole in-page script.
+    let measure = op(true);
+    let mut v = run_op(host, session, &measure).await?;
     for _ in 0..STEADY_TRIES {
         let (Some(x), Some(y)) = (v["point"]["x"].as_f64(), v["point"]["y"].as_f64()) else {
             break;
@@ -261,7 +263,7 @@ async fn click<H: Host>(
         }
         last = Some(p);
         host.sleep(STEADY).await;
-        v = run_op(host, session, &op(true)).await?;
+        v = run_op(host, session, &measure).await?;
     }
     let v = run_op(host, session, &op(false)).await?;
     if v["clicked"].as_bool() == Some(true) {
