@@ -550,8 +550,18 @@ fn numbered(path: &Path, n: usize, total: usize) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// Writes `bytes` to `path` atomically (a temporary file renamed into place).
+/// Writes `bytes` to `path` atomically (a temporary file renamed into place). A path that
+/// is not a regular file (`-o /dev/null`, a named pipe, a terminal) is written to as it
+/// is: renaming over it would replace the device itself (as root, `/dev/null` became a
+/// plain file that every later reader of `/dev/null` read back).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(|e| Error::io(path, e))?;
+        return f.write_all(bytes).map_err(|e| Error::io(path, e));
+    }
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -1060,6 +1070,30 @@ mod tests {
             parse_target_url("https://exa mple.com"),
             Err(Error::InvalidUrl { .. })
         ));
+    }
+
+    #[test]
+    fn a_path_that_is_not_a_regular_file_is_written_to_not_replaced() {
+        // A named pipe stands in for /dev/null and terminals.
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("out");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+        assert!(made.success());
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read(fifo).unwrap())
+        };
+        write_atomic(&fifo, b"{\"report\": 1}\n").unwrap();
+        assert_eq!(reader.join().unwrap(), b"{\"report\": 1}\n");
+        use std::os::unix::fs::FileTypeExt as _;
+        let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+        assert!(kind.is_fifo(), "the pipe was replaced: {kind:?}");
+        // A regular file is still replaced atomically, with readable permissions.
+        let file = dir.path().join("r.json");
+        write_atomic(&file, b"one").unwrap();
+        write_atomic(&file, b"two").unwrap();
+        assert_eq!(std::fs::read(&file).unwrap(), b"two");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2, "no temporary file left");
     }
 
     #[test]
